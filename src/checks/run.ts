@@ -1,0 +1,71 @@
+import { createHash } from 'node:crypto';
+import type { Check, CheckContext, FindingDraft, ResourceRef, Severity } from './types.js';
+import { SEVERITIES } from './types.js';
+
+/** A check's finding with its stable id, before remediations are rendered. */
+export interface CheckedFinding extends FindingDraft {
+  id: string;
+  checkId: string;
+  category: string;
+}
+
+export type CheckStatus = 'ran' | 'skipped';
+
+export interface CheckRun {
+  checkId: string;
+  status: CheckStatus;
+  /** Why the check was skipped, or what it could not model while it ran. */
+  details: string[];
+  findings: number;
+}
+
+/**
+ * Runs every check against the inventory. A check whose required inputs are all missing is skipped with
+ * the reason, so that "no findings" always means "looked and found nothing".
+ */
+export function runChecks(checks: Check[], context: CheckContext): { findings: CheckedFinding[]; runs: CheckRun[] } {
+  const findings: CheckedFinding[] = [];
+  const runs: CheckRun[] = [];
+  for (const check of checks) {
+    const missing = check.meta.requires.filter((kind) => !context.inventory.has(kind));
+    if (missing.length > 0) {
+      runs.push({ checkId: check.meta.id, status: 'skipped', details: [`no ${missing.join(', ')} in the snapshot`], findings: 0 });
+      continue;
+    }
+    const outcome = check.run(context);
+    const produced = outcome.findings.map((draft) => ({
+      ...draft,
+      id: findingId(check.meta.id, draft),
+      checkId: check.meta.id,
+      category: check.meta.category,
+    }));
+    findings.push(...produced);
+    runs.push({ checkId: check.meta.id, status: 'ran', details: outcome.notModelled ?? [], findings: produced.length });
+  }
+  findings.sort(compareFindings);
+  return { findings, runs };
+}
+
+/** A fingerprint that stays the same across runs for the same check and resources. */
+export function findingId(checkId: string, draft: FindingDraft): string {
+  const key = draft.key ?? draft.resources.map(resourceKey).sort().join('|');
+  return createHash('sha256').update(`${checkId}\n${key}`).digest('hex').slice(0, 16);
+}
+
+export function resourceKey(resource: ResourceRef): string {
+  return [resource.kind, resource.id ?? '', resource.namespace ?? '', resource.name ?? ''].join('/');
+}
+
+export function severityRank(severity: Severity): number {
+  return SEVERITIES.indexOf(severity);
+}
+
+/** Most severe first, then by check and resource, so that output order never depends on input order. */
+export function compareFindings(a: CheckedFinding, b: CheckedFinding): number {
+  return (
+    severityRank(a.severity) - severityRank(b.severity) ||
+    a.checkId.localeCompare(b.checkId) ||
+    a.title.localeCompare(b.title) ||
+    a.id.localeCompare(b.id)
+  );
+}

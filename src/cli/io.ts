@@ -1,0 +1,17 @@
+/** Exit codes a CI pipeline can gate on. */
+export const EXIT = { ok: 0, findings: 1, usage: 2 } as const;
+
+/** Errors caused by the user's input or arguments: printed as one line, exit 2, no stack trace. */
+export class UsageError extends Error {}
+
+/** Where a command writes; tests pass their own to capture output. */
+export interface Io {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  isTty: boolean;
+}
+
+/** The exit code a command's action sets for main() to return. */
+export interface ExitState {
+  code: number;
+}

@@ -1,0 +1,24 @@
+import type { LoadResult } from '../inventory/build.js';
+import { loadSnapshotFolder } from '../inventory/load.js';
+import { formatSource } from '../inventory/source.js';
+import { UsageError, type Io } from './io.js';
+
+/**
+ * Loads a snapshot folder for a command: prints every input problem on standard error, and raises a
+ * usage error (exit 2) only when nothing usable remains.
+ */
+export async function loadSnapshotForCli(snapshot: string, io: Io, progress: (text: string) => void): Promise<LoadResult> {
+  progress(`Reading ${snapshot} …`);
+  const load = await loadSnapshotFolder(snapshot);
+  for (const problem of load.problems) {
+    const where = problem.path
+      ? formatSource({ file: problem.file, path: problem.path, ...(problem.document === undefined ? {} : { document: problem.document }) })
+      : problem.file;
+    io.stderr(`rampart: ${problem.level}: ${where}: ${problem.message}\n`);
+  }
+  if (load.inventory.data.present.size === 0) {
+    const reason = load.problems.length > 0 ? 'every file was invalid' : 'no file holds an AWS CLI or kubectl output Rampart reads';
+    throw new UsageError(`nothing to audit in ${snapshot}: ${reason} (see docs/snapshot.md for the expected files)`);
+  }
+  return load;
+}

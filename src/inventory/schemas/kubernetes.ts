@@ -1,0 +1,292 @@
+import { z } from 'zod';
+
+// Schemas for the Kubernetes objects Rampart reads, as `kubectl get -o json|yaml` prints them. Only the
+// fields the analysis uses are named and zod drops the rest, so fields that may hold credentials (container
+// command and args, ConfigMap data) never enter the inventory and newer API versions still load.
+
+const stringMap = z.record(z.string(), z.string());
+
+export const ownerReferenceSchema = z.object({
+  apiVersion: z.string().optional(),
+  kind: z.string(),
+  name: z.string(),
+  uid: z.string().optional(),
+  controller: z.boolean().optional(),
+});
+
+export const objectMetaSchema = z.object({
+  name: z.string(),
+  namespace: z.string().optional(),
+  uid: z.string().optional(),
+  labels: stringMap.optional(),
+  annotations: z.record(z.string(), z.unknown()).optional(),
+  ownerReferences: z.array(ownerReferenceSchema).optional(),
+  // Pod templates printed by kubectl carry `creationTimestamp: null`.
+  creationTimestamp: z.string().nullish(),
+});
+
+export const labelSelectorSchema = z.object({
+  matchLabels: stringMap.optional(),
+  matchExpressions: z
+    .array(z.object({ key: z.string(), operator: z.string(), values: z.array(z.string()).optional() }))
+    .optional(),
+});
+
+const intOrString = z.union([z.number().int(), z.string()]);
+
+export const probeSchema = z.object({
+  httpGet: z.object({ path: z.string().optional(), port: intOrString, scheme: z.string().optional() }).optional(),
+  tcpSocket: z.object({ port: intOrString }).optional(),
+  grpc: z.object({ port: z.number().int(), service: z.string().optional() }).optional(),
+  exec: z.object({ command: z.array(z.string()).optional() }).optional(),
+  initialDelaySeconds: z.number().int().optional(),
+  timeoutSeconds: z.number().int().optional(),
+  periodSeconds: z.number().int().optional(),
+  successThreshold: z.number().int().optional(),
+  failureThreshold: z.number().int().optional(),
+});
+
+const quantity = z.union([z.string(), z.number()]);
+
+export const containerSchema = z.object({
+  name: z.string(),
+  image: z.string().optional(),
+  ports: z
+    .array(z.object({ name: z.string().optional(), containerPort: z.number().int(), protocol: z.string().optional(), hostPort: z.number().int().optional() }))
+    .optional(),
+  env: z.array(z.object({ name: z.string(), value: z.string().optional(), valueFrom: z.record(z.string(), z.unknown()).optional() })).optional(),
+  resources: z
+    .looseObject({ limits: z.record(z.string(), quantity).optional(), requests: z.record(z.string(), quantity).optional() })
+    .optional(),
+  livenessProbe: probeSchema.optional(),
+  readinessProbe: probeSchema.optional(),
+  startupProbe: probeSchema.optional(),
+  restartPolicy: z.string().optional(),
+});
+
+export const podSpecSchema = z.object({
+  containers: z.array(containerSchema),
+  initContainers: z.array(containerSchema).optional(),
+  nodeName: z.string().optional(),
+  hostNetwork: z.boolean().optional(),
+  restartPolicy: z.string().optional(),
+  serviceAccountName: z.string().optional(),
+});
+
+const containerStateSchema = z.object({
+  waiting: z.object({ reason: z.string().optional(), message: z.string().optional() }).optional(),
+  running: z.object({ startedAt: z.string().nullish() }).optional(),
+  terminated: z
+    .looseObject({
+      reason: z.string().optional(),
+      exitCode: z.number().int().optional(),
+      signal: z.number().int().optional(),
+      startedAt: z.string().nullish(),
+      finishedAt: z.string().nullish(),
+    })
+    .optional(),
+});
+
+export const containerStatusSchema = z.object({
+  name: z.string(),
+  restartCount: z.number().int().default(0),
+  ready: z.boolean().optional(),
+  started: z.boolean().optional(),
+  state: containerStateSchema.optional(),
+  lastState: containerStateSchema.optional(),
+});
+
+export const podSchema = z.object({
+  metadata: objectMetaSchema,
+  spec: podSpecSchema,
+  status: z
+    .looseObject({
+      phase: z.string().optional(),
+      reason: z.string().optional(),
+      podIP: z.string().optional(),
+      podIPs: z.array(z.object({ ip: z.string() })).optional(),
+      hostIP: z.string().optional(),
+      startTime: z.string().optional(),
+      containerStatuses: z.array(containerStatusSchema).optional(),
+      initContainerStatuses: z.array(containerStatusSchema).optional(),
+    })
+    .optional(),
+});
+
+export const podTemplateSchema = z.object({
+  metadata: objectMetaSchema.partial().optional(),
+  spec: podSpecSchema,
+});
+
+export const workloadSchema = z.object({
+  metadata: objectMetaSchema,
+  spec: z.object({
+    replicas: z.number().int().optional(),
+    selector: labelSelectorSchema.optional(),
+    template: podTemplateSchema,
+  }),
+  status: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const cronJobSchema = z.object({
+  metadata: objectMetaSchema,
+  spec: z.object({
+    schedule: z.string().optional(),
+    jobTemplate: z.object({ spec: z.object({ template: podTemplateSchema }) }),
+  }),
+});
+
+export const servicePortSchema = z.object({
+  name: z.string().optional(),
+  protocol: z.string().optional(),
+  port: z.number().int(),
+  targetPort: intOrString.optional(),
+  nodePort: z.number().int().optional(),
+});
+
+export const serviceSchema = z.object({
+  metadata: objectMetaSchema,
+  spec: z.object({
+    type: z.string().optional(),
+    selector: stringMap.nullish(),
+    ports: z.array(servicePortSchema).optional(),
+    clusterIP: z.string().optional(),
+    externalTrafficPolicy: z.string().optional(),
+    loadBalancerSourceRanges: z.array(z.string()).nullish(),
+    loadBalancerClass: z.string().optional(),
+    healthCheckNodePort: z.number().int().optional(),
+  }),
+  status: z
+    .looseObject({
+      loadBalancer: z
+        .looseObject({ ingress: z.array(z.object({ hostname: z.string().optional(), ip: z.string().optional() })).optional() })
+        .optional(),
+    })
+    .optional(),
+});
+
+export const namespaceSchema = z.object({ metadata: objectMetaSchema });
+
+export const nodeSchema = z.object({
+  metadata: objectMetaSchema,
+  spec: z.object({ providerID: z.string().optional(), podCIDR: z.string().optional(), unschedulable: z.boolean().optional() }).optional(),
+  status: z
+    .looseObject({
+      addresses: z.array(z.object({ type: z.string(), address: z.string() })).optional(),
+      conditions: z.array(z.object({ type: z.string(), status: z.string() })).optional(),
+      allocatable: z.record(z.string(), quantity).optional(),
+      capacity: z.record(z.string(), quantity).optional(),
+    })
+    .optional(),
+});
+
+export const endpointSliceSchema = z.object({
+  metadata: objectMetaSchema,
+  addressType: z.string().optional(),
+  endpoints: z
+    .array(
+      z.object({
+        addresses: z.array(z.string()),
+        targetRef: z.object({ kind: z.string().optional(), name: z.string().optional(), namespace: z.string().optional() }).optional(),
+      }),
+    )
+    .nullish(),
+  ports: z.array(z.object({ name: z.string().optional(), port: z.number().int().optional(), protocol: z.string().optional() })).nullish(),
+});
+
+const networkPolicyPortSchema = z.object({ protocol: z.string().optional(), port: intOrString.optional(), endPort: z.number().int().optional() });
+const networkPolicyPeerSchema = z.object({
+  podSelector: labelSelectorSchema.optional(),
+  namespaceSelector: labelSelectorSchema.optional(),
+  ipBlock: z.object({ cidr: z.string(), except: z.array(z.string()).optional() }).optional(),
+});
+
+export const networkPolicySchema = z.object({
+  metadata: objectMetaSchema,
+  spec: z.object({
+    podSelector: labelSelectorSchema,
+    policyTypes: z.array(z.string()).optional(),
+    ingress: z.array(z.object({ from: z.array(networkPolicyPeerSchema).optional(), ports: z.array(networkPolicyPortSchema).optional() })).optional(),
+    egress: z.array(z.object({ to: z.array(networkPolicyPeerSchema).optional(), ports: z.array(networkPolicyPortSchema).optional() })).optional(),
+  }),
+});
+
+export const ingressSchema = z.object({
+  metadata: objectMetaSchema,
+  spec: z.record(z.string(), z.unknown()).optional(),
+});
+
+/** core/v1 Event. */
+export const coreEventSchema = z.object({
+  metadata: objectMetaSchema,
+  involvedObject: z.object({ kind: z.string().optional(), name: z.string().optional(), namespace: z.string().optional(), uid: z.string().optional(), fieldPath: z.string().optional() }),
+  reason: z.string().optional(),
+  message: z.string().optional(),
+  type: z.string().optional(),
+  count: z.number().int().optional(),
+  firstTimestamp: z.string().nullish(),
+  lastTimestamp: z.string().nullish(),
+  eventTime: z.string().nullish(),
+  series: z.object({ count: z.number().int().optional(), lastObservedTime: z.string().optional() }).nullish(),
+});
+
+/** events.k8s.io/v1 Event. */
+export const eventsV1EventSchema = z.object({
+  metadata: objectMetaSchema,
+  regarding: z.object({ kind: z.string().optional(), name: z.string().optional(), namespace: z.string().optional(), uid: z.string().optional(), fieldPath: z.string().optional() }).optional(),
+  reason: z.string().optional(),
+  note: z.string().optional(),
+  type: z.string().optional(),
+  deprecatedCount: z.number().int().optional(),
+  deprecatedFirstTimestamp: z.string().nullish(),
+  deprecatedLastTimestamp: z.string().nullish(),
+  eventTime: z.string().nullish(),
+  series: z.object({ count: z.number().int().optional(), lastObservedTime: z.string().optional() }).nullish(),
+});
+
+const calicoRuleSchema = z.object({
+  action: z.string(),
+  protocol: z.union([z.string(), z.number()]).optional(),
+  notProtocol: z.union([z.string(), z.number()]).optional(),
+  icmp: z.record(z.string(), z.unknown()).optional(),
+  notICMP: z.record(z.string(), z.unknown()).optional(),
+  ipVersion: z.number().optional(),
+  http: z.record(z.string(), z.unknown()).optional(),
+  source: z.record(z.string(), z.unknown()).optional(),
+  destination: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const calicoPolicySchema = z.object({
+  metadata: objectMetaSchema,
+  spec: z.object({
+    tier: z.string().optional(),
+    order: z.number().optional(),
+    selector: z.string().optional(),
+    namespaceSelector: z.string().optional(),
+    serviceAccountSelector: z.string().optional(),
+    types: z.array(z.string()).optional(),
+    ingress: z.array(calicoRuleSchema).optional(),
+    egress: z.array(calicoRuleSchema).optional(),
+    doNotTrack: z.boolean().optional(),
+    preDNAT: z.boolean().optional(),
+    applyOnForward: z.boolean().optional(),
+  }),
+});
+
+export const calicoNetworkSetSchema = z.object({
+  metadata: objectMetaSchema,
+  spec: z.object({ nets: z.array(z.string()).optional() }).optional(),
+});
+
+export const podMetricsSchema = z.object({
+  metadata: objectMetaSchema,
+  timestamp: z.string().optional(),
+  containers: z.array(z.object({ name: z.string(), usage: z.record(z.string(), quantity) })).default([]),
+});
+
+export type ObjectMeta = z.infer<typeof objectMetaSchema>;
+export type LabelSelector = z.infer<typeof labelSelectorSchema>;
+export type Probe = z.infer<typeof probeSchema>;
+export type Container = z.infer<typeof containerSchema>;
+export type ContainerStatus = z.infer<typeof containerStatusSchema>;
+export type PodSpec = z.infer<typeof podSpecSchema>;

@@ -1,0 +1,149 @@
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.js';
+import { REPO_ROOT } from '../support/corpora.js';
+import { writeSnapshot } from '../support/tmp.js';
+
+const run = promisify(execFile);
+
+const crashLoopPod = {
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name: 'worker', namespace: 'jobs', uid: 'a1b2c3d4-0000-4000-8000-000000000001' },
+  spec: { containers: [{ name: 'worker', image: 'busybox:1.36' }], restartPolicy: 'Always' },
+  status: {
+    phase: 'Running',
+    containerStatuses: [
+      {
+        name: 'worker',
+        ready: false,
+        restartCount: 240,
+        state: { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 5m0s restarting failed container' } },
+        lastState: { terminated: { exitCode: 1, reason: 'Error', startedAt: '2026-11-20T09:50:00Z', finishedAt: '2026-11-20T09:50:02Z' } },
+      },
+    ],
+  },
+};
+
+describe('rampart CLI', () => {
+  it('prints the version', async () => {
+    const version = (JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+    const result = await runCli('--version');
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim()).toBe(version);
+  });
+
+  it('prints audit help with exit codes', async () => {
+    const result = await runCli('audit', '--help');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('--fail-on <severity>');
+    expect(result.stdout).toContain('Exit codes:');
+  });
+
+  it('exits 2 on an unknown option', async () => {
+    const result = await runCli('audit', 'x', '--no-such-option');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("unknown option '--no-such-option'");
+  });
+
+  it('exits 2 on a bad format', async () => {
+    const result = await runCli('audit', 'x', '-o', 'pdf');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('Allowed choices are terminal, markdown, json');
+  });
+
+  it('exits 2 without stack trace for a missing folder', async () => {
+    const result = await runCli('audit', '/nonexistent/snapshot');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe('rampart: error: snapshot folder /nonexistent/snapshot cannot be read: not found\n');
+  });
+
+  it('exits 2 for an empty folder', async () => {
+    const root = await writeSnapshot({});
+    const result = await runCli('audit', root);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('nothing to audit');
+  });
+
+  it('exits 2 when every file is invalid', async () => {
+    const root = await writeSnapshot({ 'a.json': '{"Vpcs": [', 'b.yaml': 'kind: [' });
+    const result = await runCli('audit', root);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('rampart: error: a.json: is not valid JSON');
+    expect(result.stderr).toContain('nothing to audit');
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('audits the rest when one file is invalid', async () => {
+    const root = await writeSnapshot({ 'broken.json': '{"Vpcs": [', 'pods.json': crashLoopPod });
+    const result = await runCli('audit', root, '-o', 'json');
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('broken.json: is not valid JSON');
+    const report = JSON.parse(result.stdout) as { summary: { inputErrors: number }; coverage: Array<{ type: string; file?: string; status: string }> };
+    expect(report.summary.inputErrors).toBe(1);
+    expect(report.coverage).toContainEqual(expect.objectContaining({ type: 'file', file: 'broken.json', status: 'invalid' }));
+  });
+
+  it('exits 2 under --strict when a file is invalid', async () => {
+    const root = await writeSnapshot({ 'broken.json': '{"Vpcs": [', 'pods.json': crashLoopPod });
+    const result = await runCli('audit', root, '--strict', '-o', 'json');
+    expect(result.code).toBe(2);
+  });
+
+  it('gates on --fail-on', async () => {
+    const root = await writeSnapshot({ 'pods.json': crashLoopPod });
+    const json = JSON.parse((await runCli('audit', root, '-o', 'json')).stdout) as { findings: Array<{ severity: string }> };
+    expect(json.findings.length).toBeGreaterThan(0);
+    const severity = json.findings[0]?.severity as string;
+    expect((await runCli('audit', root, '--fail-on', severity)).code).toBe(1);
+    expect((await runCli('audit', root, '--fail-on', 'critical')).code).toBe(severity === 'critical' ? 1 : 0);
+    expect((await runCli('audit', root)).code).toBe(0);
+  });
+
+  it('writes --output to a file', async () => {
+    const root = await writeSnapshot({ 'pods.json': crashLoopPod });
+    const target = path.join(root, 'report.md');
+    const result = await runCli('audit', root, '-o', 'markdown', '--output', target);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('');
+    expect(readFileSync(target, 'utf8')).toMatch(/^# Rampart audit of /);
+  });
+
+  it('reports skipped checks when input is missing', async () => {
+    const root = await writeSnapshot({ 'sg.json': { SecurityGroups: [] } });
+    const result = await runCli('audit', root, '-o', 'json');
+    const report = JSON.parse(result.stdout) as { findings: unknown[]; coverage: Array<{ type: string; status: string; kind?: string }> };
+    expect(report.findings).toEqual([]);
+    expect(report.coverage.filter((entry) => entry.type === 'check').every((entry) => entry.status === 'skipped')).toBe(true);
+    expect(report.coverage).toContainEqual({ type: 'resource', kind: 'Pod', status: 'missing', count: 0 });
+    expect(report.coverage).toContainEqual({ type: 'resource', kind: 'SecurityGroup', status: 'present', count: 0 });
+  });
+
+  it('rejects an invalid config file', async () => {
+    const root = await writeSnapshot({ 'pods.json': crashLoopPod, 'rampart.yaml': 'stability:\n  minRestarts: many\n' });
+    const result = await runCli('audit', root, '--config', path.join(root, 'rampart.yaml'));
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/rampart: error: config file .*rampart\.yaml \$\.stability\.minRestarts: /);
+  });
+});
+
+describe('bin/rampart.js', () => {
+  beforeAll(async () => {
+    if (!existsSync(path.join(REPO_ROOT, 'dist/cli/main.js'))) await run('npm', ['run', 'build'], { cwd: REPO_ROOT });
+  }, 120_000);
+
+  it('runs as a real process', async () => {
+    const { stdout } = await run(process.execPath, [path.join(REPO_ROOT, 'bin/rampart.js'), '--help'], { cwd: REPO_ROOT });
+    expect(stdout).toContain('Usage: rampart');
+    expect(stdout).toContain('audit');
+  });
+
+  it('exits 2 as a real process on bad input', async () => {
+    const failure = await run(process.execPath, [path.join(REPO_ROOT, 'bin/rampart.js'), 'audit', '/nonexistent/snapshot']).catch((error: { code: number; stderr: string }) => error);
+    expect(failure).toMatchObject({ code: 2 });
+    expect((failure as { stderr: string }).stderr).toBe('rampart: error: snapshot folder /nonexistent/snapshot cannot be read: not found\n');
+  });
+});
