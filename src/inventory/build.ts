@@ -11,6 +11,7 @@ import {
   locationFromPath,
   subjectFromFileName,
 } from './recognise.js';
+import { MANIFEST_KEY, applyManifest } from './manifest.js';
 import { safeAnnotations, safePodSpec } from './sanitize.js';
 import * as aws from './schemas/aws.js';
 import * as k8s from './schemas/kubernetes.js';
@@ -52,10 +53,12 @@ class Loader {
   private readonly refusedSecrets: Array<{ file: string; count: number }> = [];
   private readonly pending: PendingPerResource[] = [];
   private readonly seen = new Map<string, SourceRef>();
+  private readonly fileNames: Set<string>;
 
   constructor(raw: RawSnapshot) {
     this.problems = [...raw.problems];
     this.ignored = [...raw.ignored];
+    this.fileNames = new Set(raw.files.map((file) => file.file));
   }
 
   loadFile(file: RawFile): void {
@@ -73,7 +76,7 @@ class Loader {
     if (recognised === 0 && secrets === 0) {
       this.ignored.push({ file: file.file, reason: [...reasons].join('; ') || 'not an AWS CLI or kubectl output Rampart reads' });
     } else if (reasons.size > 0) {
-      // A mixed List or a file with an unsupported key beside a supported one: say what was left out.
+      // A mixed List, or an unsupported key beside a supported one: list what was left out.
       this.ignored.push({ file: file.file, reason: `partly read; not read: ${[...reasons].sort().join('; ')}` });
     }
   }
@@ -81,6 +84,11 @@ class Loader {
   private loadDocument(document: unknown, base: SourceRef): { recognised: number; secrets: number; ignoredReasons: string[] } {
     if (!isRecord(document)) {
       return { recognised: 0, secrets: 0, ignoredReasons: ['top level is not an object: expected the output of an AWS CLI or kubectl command'] };
+    }
+    if (typeof document[MANIFEST_KEY] === 'number') {
+      // The manifest of `rampart collect`: which API calls returned data and which were denied or failed.
+      this.problems.push(...applyManifest(document, base, this.fileNames, this.data));
+      return { recognised: 1, secrets: 0, ignoredReasons: [] };
     }
     if (typeof document.apiVersion === 'string' && typeof document.kind === 'string') return this.loadKubernetes(document, base);
     return this.loadAws(document, base);
@@ -547,7 +555,7 @@ class Loader {
 
 const AWS_ID_FIELDS = ['VpcId', 'SubnetId', 'RouteTableId', 'InternetGatewayId', 'NatGatewayId', 'NetworkAclId', 'GroupId', 'NetworkInterfaceId', 'InstanceId', 'ListenerArn', 'TargetGroupArn', 'LoadBalancerArn', 'PrefixListId'];
 
-/** A key that identifies one resource across files: the AWS ID field, or Kubernetes kind/namespace/name. */
+/** Returns the key that identifies one resource across files: the AWS ID field, or Kubernetes kind/namespace/name. */
 function identityOf(value: m.Sourced): string | undefined {
   const record = value as unknown as Record<string, unknown>;
   if (isRecord(record.metadata) && typeof record.kind === 'string') {

@@ -6,6 +6,8 @@ import { matchesLabelSelector, matchesServiceSelector } from './selectors.js';
 export interface InventoryData {
   /** Kinds for which the snapshot had an output, even an empty one. A kind not listed here is missing. */
   present: Set<m.ResourceKind>;
+  /** Kinds that live collection could not read, from the snapshot manifest, with each failed API call. */
+  collectionGaps: Map<m.ResourceKind, CollectionGap[]>;
   vpcs: m.Vpc[];
   subnets: m.Subnet[];
   routeTables: m.RouteTable[];
@@ -39,9 +41,19 @@ export interface InventoryData {
   podMetrics: m.PodMetrics[];
 }
 
+/** One API call of a live collection that returned no data, as `rampart-manifest.json` records it. */
+export interface CollectionGap {
+  status: 'forbidden' | 'not-found' | 'failed';
+  /** The call: an IAM action such as `ec2:DescribeSecurityGroups`, or `list pods`. */
+  api: string;
+  region?: string;
+  error: string;
+}
+
 export function emptyInventoryData(): InventoryData {
   return {
     present: new Set(),
+    collectionGaps: new Map(),
     vpcs: [],
     subnets: [],
     routeTables: [],
@@ -153,7 +165,7 @@ export class Inventory {
   }
 
   /**
-   * The workload that owns a pod: follows the controller owner reference to a ReplicaSet, Job, DaemonSet or
+   * Finds the workload that owns a pod: follows the controller owner reference to a ReplicaSet, Job, DaemonSet or
    * StatefulSet, and from a ReplicaSet to its Deployment and from a Job to its CronJob. Owners above those
    * (an operator's custom resource that owns a DaemonSet) are not workloads and are not followed. A pod
    * without a controller is its own workload.
@@ -184,7 +196,7 @@ export class Inventory {
     return direct;
   }
 
-  /** The workload a workload object belongs to: a ReplicaSet's Deployment, a Job's CronJob, else itself. */
+  /** Finds the workload a workload object belongs to: a ReplicaSet's Deployment, a Job's CronJob, else itself. */
   workloadOwner(object: m.Workload | m.CronJob): OwningWorkload {
     const namespace = object.metadata.namespace;
     const self: OwningWorkload = { kind: object.kind, namespace, name: object.metadata.name, object };
@@ -214,7 +226,7 @@ export class Inventory {
     return byIp.get(ip);
   }
 
-  /** The EC2 instance behind a Kubernetes Node: by `spec.providerID`, else by private DNS name or IP. */
+  /** Finds the EC2 instance behind a Kubernetes Node by `spec.providerID`, else by private DNS name or IP. */
   instanceForNode(node: m.Node): m.Instance | undefined {
     const providerId = node.spec?.providerID;
     const instanceId = providerId?.startsWith('aws://') ? providerId.slice(providerId.lastIndexOf('/') + 1) : undefined;

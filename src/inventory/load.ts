@@ -20,7 +20,7 @@ export function loadDocuments(files: Record<string, unknown[]>, root = 'memory')
 }
 
 /**
- * The time the snapshot describes: the latest timestamp found in events, container states and metrics.
+ * Returns the time the snapshot describes: the latest timestamp found in events, container states and metrics.
  * Reports use it instead of the clock, so that the same snapshot always gives the same findings.
  */
 export function observedTime(inventory: Inventory): string | undefined {

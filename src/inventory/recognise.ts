@@ -111,7 +111,7 @@ export function locationFromArn(arn: string | undefined): { region?: string; acc
 }
 
 /**
- * The name a per-resource output is about, from its file name: `elbv2-describe-target-health.NAME.json`
+ * Extracts the name a per-resource output is about from its file name: `elbv2-describe-target-health.NAME.json`
  * gives NAME. Returns undefined when the file name does not follow that pattern.
  */
 export function subjectFromFileName(file: string, marker: string): string | undefined {
