@@ -4,7 +4,7 @@ export const EXIT = { ok: 0, findings: 1, usage: 2 } as const;
 /** Errors caused by the user's input or arguments: printed as one line, exit 2, no stack trace. */
 export class UsageError extends Error {}
 
-/** Where a command writes; tests pass their own to capture output. */
+/** The output streams of a command. Tests pass their own to capture output. */
 export interface Io {
   stdout: (text: string) => void;
   stderr: (text: string) => void;

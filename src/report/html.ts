@@ -11,8 +11,9 @@ import { describeResource, describeSource } from './text.js';
 const MAX_PICTURES = 12;
 
 /**
- * The report as one self-contained HTML file: inline style, script and SVG, no request of any kind (the
- * Content-Security-Policy forbids them). The full report is embedded as JSON for tools that read the file.
+ * Renders the report as one self-contained HTML file: inline style, script and SVG, and no request of any
+ * kind, which its Content-Security-Policy forbids. The full report is embedded as JSON for tools that read
+ * the file.
  */
 export function renderHtml(report: Report): string {
   const style = STYLE.trim();
@@ -131,8 +132,9 @@ function heatMapSection(report: Report): string {
   for (const finding of segmentation) {
     for (const path of finding.paths ?? []) {
       const column = `${path.target.kind} ${path.target.id}`;
-      const key = `${path.source}\u0000${column}`;
-      const cell = cells.get(key) ?? { row: path.source, column, paths: 0, ports: [], severity: 'info' as Severity };
+      const row = sourceRow(path.source);
+      const key = `${row}\u0000${column}`;
+      const cell = cells.get(key) ?? { row, column, paths: 0, ports: [], severity: 'info' as Severity };
       cell.paths += 1;
       const port = `${path.protocol}/${path.port}`;
       if (!cell.ports.includes(port)) cell.ports.push(port);
@@ -141,7 +143,7 @@ function heatMapSection(report: Report): string {
     }
   }
   // Each column is labelled with every port its target was reached on, so that PostgreSQL (tcp/5432) and
-  // MinIO (tcp/9000) are told apart at a glance.
+  // MinIO (tcp/9000) can be distinguished at a glance.
   const portsByColumn = new Map<string, Set<string>>();
   for (const cell of cells.values()) {
     const ports = portsByColumn.get(cell.column) ?? new Set<string>();
@@ -156,8 +158,9 @@ function heatMapSection(report: Report): string {
   const rows = [...new Set(list.map((cell) => cell.row))].sort();
   const columns = [...new Set(list.map((cell) => cell.column))].sort();
   parts.push(
-    '<p>Sources (rows) that can reach datastores and other targets (columns), from the paths of network-segmentation findings, suppressed ones included. A number is the count of paths; the colour is the most severe finding that reported them. An empty cell means no finding reported a path, not that traffic is blocked.</p>',
+    '<p>Source namespaces and address ranges (rows) that can reach datastores and other targets (columns), from the paths of network-segmentation findings, suppressed ones included. A number is the count of paths; the colour is the most severe finding that reported them. Findings carry example paths, so an empty cell means no finding reported a path, not that traffic is blocked.</p>',
     `<div class="picture">${renderHeatMapSvg(rows, columns, list)}</div>`,
+    `<p class="meta">Most severe finding: ${SEVERITIES.map((severity) => `<span class="badge sev-${severity}">${severity}</span>`).join(' ')}</p>`,
     '</section>',
   );
   return parts.join('\n');
@@ -188,8 +191,8 @@ function findingDetails(finding: RemediatedFinding, expired?: SuppressionStatus)
     '<div class="finding-body">',
   ];
   if (expired) {
-    const why = expired.status === 'expired' ? `expired on ${expired.expires ?? '?'}` : `has an expiry (${expired.expires ?? '?'}) that cannot be checked because the snapshot has no time`;
-    parts.push(`<p class="notice">Reported again: suppression #${expired.index + 1} (“${esc(expired.reason)}”) ${esc(why)}.</p>`);
+    const explanation = expired.status === 'expired' ? `expired on ${expired.expires ?? '?'}` : `has an expiry (${expired.expires ?? '?'}) that cannot be checked because the snapshot has no time`;
+    parts.push(`<p class="notice">Reported again: suppression #${expired.index + 1} (“${esc(expired.reason)}”) ${esc(explanation)}.</p>`);
   }
   parts.push(findingBody(finding), '</div>', '</details>');
   return parts.join('\n');
@@ -284,11 +287,17 @@ function coverageSection(report: Report): string {
     if (entry.type !== 'check') continue;
     parts.push(`<tr><td><code>${esc(entry.checkId)}</code></td><td>${esc(entry.status)}</td><td class="num">${entry.findings}</td><td>${entry.details.map((detail) => esc(detail)).join('<br>')}</td></tr>`);
   }
-  parts.push('</tbody></table>', '<h3>Resource kinds</h3>', '<p class="meta">Objects of each kind in the snapshot; a missing kind had no output in the snapshot, so checks that need it were skipped.</p>', '<ul class="kinds">');
+  parts.push(
+    '</tbody></table>',
+    '<h3>Resource kinds</h3>',
+    '<p class="meta">Objects of each kind in the snapshot. A kind that is missing, or whose API call was denied or failed, had no data, so the checks that need it were skipped.</p>',
+    '<ul class="kinds">',
+  );
   for (const entry of report.coverage) {
     if (entry.type !== 'resource') continue;
-    const count = entry.status === 'missing' ? 'missing' : String(entry.count);
-    parts.push(`<li class="${entry.status === 'missing' ? 'missing' : 'present'}">${esc(entry.kind)} <span class="count">${esc(count)}</span></li>`);
+    const present = entry.status === 'present';
+    const tooltip = entry.details && entry.details.length > 0 ? ` title="${esc(entry.details.join('\n'))}"` : '';
+    parts.push(`<li class="${present ? 'present' : 'missing'}"${tooltip}>${esc(entry.kind)} <span class="count">${esc(present ? String(entry.count) : entry.status)}</span></li>`);
   }
   parts.push('</ul>');
   const files = report.coverage.filter((entry) => entry.type === 'file');
@@ -315,7 +324,14 @@ function problemsSection(report: Report): string {
   return parts.join('\n');
 }
 
-/** The known areas in their fixed order, then any other category a finding names, sorted. */
+/** Groups a pod source (`namespace/pod`) under its namespace; address ranges and other sources stay as they are. */
+function sourceRow(source: string): string {
+  // A namespace is a DNS-1123 label, so it has no dots or colons, which keeps CIDRs such as 10.0.0.0/16 apart.
+  const match = /^([a-z0-9](?:[-a-z0-9]*[a-z0-9])?)\/[^/\s]+/.exec(source);
+  return match ? `namespace ${match[1]}` : source;
+}
+
+/** Lists the known areas in their fixed order, then any other category a finding names, sorted. */
 function areasOf(findings: RemediatedFinding[]): string[] {
   const present = new Set(findings.map((finding) => finding.category));
   const known = CATEGORIES.filter((category) => present.has(category));

@@ -1,33 +1,33 @@
-import { LineCounter, parseAllDocuments } from 'yaml';
+import { LineCounter, parseAllDocuments, type Document } from 'yaml';
 import type { SourceRef } from '../inventory/source.js';
+
+/** A JSON or YAML text parsed once, with the line index needed to turn node offsets into lines. */
+interface ParsedText {
+  documents: Document.Parsed[];
+  lineCounter: LineCounter;
+}
 
 /**
  * Finds the 1-based line at which the object a JSONPath names starts in a JSON or YAML text, for
  * formats that point at lines (SARIF). Returns undefined when the text or the path does not resolve.
  */
 export function lineOfPath(text: string, document: number | undefined, jsonPath: string): number | undefined {
-  const segments = parseJsonPath(jsonPath);
-  if (segments === undefined) return undefined;
-  const lineCounter = new LineCounter();
-  const documents = parseAllDocuments(text, { lineCounter });
-  if (!Array.isArray(documents)) return undefined;
-  const target = documents[document ?? 0];
-  if (!target || target.errors.length > 0) return undefined;
-  const node = segments.length === 0 ? target.contents : target.getIn(segments, true);
-  const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
-  return range ? lineCounter.linePos(range[0]).line : undefined;
+  return lineIn(parseText(text), document, jsonPath);
 }
 
 /**
- * Builds a line lookup over snapshot files read by `readFile` (relative to the snapshot root), parsing
- * each file once. `readFile` returns undefined when a file cannot be read.
+ * Builds a line lookup over snapshot files read by `readFile` (relative to the snapshot root), reading and
+ * parsing each file once. `readFile` returns undefined when a file cannot be read.
  */
 export function createLineLocator(readFile: (file: string) => string | undefined): (source: SourceRef) => number | undefined {
-  const texts = new Map<string, string | undefined>();
+  const parsed = new Map<string, ParsedText | undefined>();
   return (source) => {
-    if (!texts.has(source.file)) texts.set(source.file, readFile(source.file));
-    const text = texts.get(source.file);
-    return text === undefined ? undefined : lineOfPath(text, source.document, source.path);
+    if (!parsed.has(source.file)) {
+      const text = readFile(source.file);
+      parsed.set(source.file, text === undefined ? undefined : parseText(text));
+    }
+    const entry = parsed.get(source.file);
+    return entry === undefined ? undefined : lineIn(entry, source.document, source.path);
   };
 }
 
@@ -51,4 +51,19 @@ export function parseJsonPath(jsonPath: string): Array<string | number> | undefi
     rest = rest.slice(match[0].length);
   }
   return segments;
+}
+
+function parseText(text: string): ParsedText {
+  const lineCounter = new LineCounter();
+  return { documents: parseAllDocuments(text, { lineCounter }) as Document.Parsed[], lineCounter };
+}
+
+function lineIn(parsed: ParsedText, document: number | undefined, jsonPath: string): number | undefined {
+  const segments = parseJsonPath(jsonPath);
+  if (segments === undefined || !Array.isArray(parsed.documents)) return undefined;
+  const target = parsed.documents[document ?? 0];
+  if (!target || target.errors.length > 0) return undefined;
+  const node = segments.length === 0 ? target.contents : target.getIn(segments, true);
+  const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
+  return range ? parsed.lineCounter.linePos(range[0]).line : undefined;
 }

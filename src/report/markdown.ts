@@ -3,7 +3,7 @@ import type { Report } from './report.js';
 import { describeResource, describeSource } from './text.js';
 
 /**
- * The human report, in the shape auditors write: one numbered section per finding with Problem, Risk and
+ * Renders the human report in the shape auditors write: one numbered section per finding with Problem, Risk and
  * Recommendation, then the evidence and the remediation, then what the audit could and could not see.
  */
 export function renderMarkdown(report: Report): string {
@@ -54,7 +54,7 @@ export function renderMarkdown(report: Report): string {
   }
   lines.push('', '| Resource kind | Status | Count |', '|---|---|---|');
   for (const entry of report.coverage) {
-    if (entry.type === 'resource') lines.push(`| ${entry.kind} | ${entry.status} | ${entry.count} |`);
+    if (entry.type === 'resource') lines.push(`| ${entry.kind} | ${entry.details ? `${entry.status}: ${cell(entry.details.join('; '))}` : entry.status} | ${entry.count} |`);
   }
   const files = report.coverage.filter((entry) => entry.type === 'file');
   if (files.length > 0) {
@@ -70,7 +70,7 @@ export function renderMarkdown(report: Report): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** The suppressed findings with their reasons, and every suppression that hides nothing. */
+/** Lists the suppressed findings with their reasons, and every suppression that hides nothing. */
 function suppressionLines(report: Report): string[] {
   if (report.suppressed.length === 0 && report.suppressions.length === 0) return [];
   const lines = ['---', '', '## Suppressed findings', ''];
@@ -103,7 +103,7 @@ function code(text: string): string {
   return text.replace(/`/g, "'");
 }
 
-/** A fenced block longer than any backtick run inside the content, so the content cannot close it. */
+/** Wraps content in a fence longer than any backtick run inside it, so the content cannot close the block. */
 function fence(content: string, language: string): string {
   const longest = Math.max(2, ...[...content.matchAll(/`+/g)].map((match) => match[0].length));
   const marks = '`'.repeat(longest + 1);

@@ -7,7 +7,15 @@ import type { RemediatedFinding } from '../remediation/index.js';
 
 /** One line of the coverage section: what was looked at, and what could not be. */
 export type CoverageEntry =
-  | { type: 'resource'; kind: ResourceKind; status: 'present' | 'missing'; count: number }
+  | {
+      type: 'resource';
+      kind: ResourceKind;
+      /** `denied` and `failed` come from a live collection's manifest: an API call for the kind returned no data. */
+      status: 'present' | 'missing' | 'denied' | 'failed';
+      count: number;
+      /** The API calls that returned no data, with their errors; absent when every call succeeded. */
+      details?: string[];
+    }
   | { type: 'check'; checkId: string; status: 'ran' | 'skipped'; findings: number; details: string[] }
   | { type: 'file'; file: string; status: 'ignored' | 'invalid' | 'refused'; details: string[] };
 
@@ -21,9 +29,11 @@ export interface SuppressedFinding {
 }
 
 /**
- * What one suppression did: `applied` (it hides the findings listed), `unused` (it matched nothing),
- * `expired` (its expiry is at or before the snapshot time, so the findings listed are reported again), or
- * `expiry-unknown` (the snapshot has no time to compare the expiry with, so it hides nothing).
+ * The outcome of one suppression, by status:
+ * - `applied`: it hides the findings listed.
+ * - `unused`: it matched nothing.
+ * - `expired`: its expiry is at or before the snapshot time, so the findings listed are reported again.
+ * - `expiry-unknown`: the snapshot has no time to compare the expiry with, so it hides nothing.
  */
 export interface SuppressionStatus {
   index: number;
@@ -154,12 +164,14 @@ function resourceCoverage(load: LoadResult): CoverageEntry[] {
     CalicoGlobalNetworkSet: data.calicoNetworkSets.filter((set) => set.kind === 'GlobalNetworkSet').length,
     PodMetrics: data.podMetrics.length,
   };
-  return RESOURCE_KINDS.map((kind) => ({
-    type: 'resource' as const,
-    kind,
-    status: load.inventory.has(kind) ? ('present' as const) : ('missing' as const),
-    count: counts[kind] ?? 0,
-  }));
+  return RESOURCE_KINDS.map((kind) => {
+    const gaps = data.collectionGaps.get(kind) ?? [];
+    const present = load.inventory.has(kind) ? ('present' as const) : ('missing' as const);
+    // A denial or failure outranks what was read: the count may cover only the calls that succeeded.
+    const status = gaps.some((gap) => gap.status === 'forbidden') ? ('denied' as const) : gaps.some((gap) => gap.status === 'failed') ? ('failed' as const) : present;
+    const details = gaps.map((gap) => `${gap.api}${gap.region ? ` in ${gap.region}` : ''}: ${gap.status}: ${gap.error}`);
+    return { type: 'resource' as const, kind, status, count: counts[kind] ?? 0, ...(details.length > 0 ? { details } : {}) };
+  });
 }
 
 function checkCoverage(runs: CheckRun[]): CoverageEntry[] {

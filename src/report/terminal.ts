@@ -11,7 +11,7 @@ export interface TerminalOptions {
 const COLORS: Record<Severity, string> = { critical: '\u001b[1;31m', high: '\u001b[31m', medium: '\u001b[33m', low: '\u001b[36m', info: '\u001b[2m' };
 const RESET = '\u001b[0m';
 
-/** A summary for people at a terminal: findings grouped by severity, then coverage gaps and input problems. */
+/** Renders a summary for people at a terminal: findings grouped by severity, then coverage gaps and input problems. */
 export function renderTerminal(report: Report, options: TerminalOptions): string {
   const paint = (severity: Severity, text: string) => (options.color ? `${COLORS[severity]}${text}${RESET}` : text);
   const lines: string[] = [];
@@ -54,6 +54,9 @@ export function renderTerminal(report: Report, options: TerminalOptions): string
   lines.push(`  ${ran} check(s) ran, ${skipped.length} skipped`);
   for (const entry of skipped) if (entry.type === 'check') lines.push(`  skipped ${entry.checkId}: ${clean(entry.details.join('; '))}`);
   if (missing.length > 0) lines.push(`  not in the snapshot: ${missing.map((entry) => (entry.type === 'resource' ? entry.kind : '')).join(', ')}`);
+  for (const entry of report.coverage) {
+    if (entry.type === 'resource' && (entry.status === 'denied' || entry.status === 'failed')) lines.push(`  ${entry.status} ${entry.kind}: ${clean((entry.details ?? []).join('; '))}`);
+  }
   for (const entry of files) if (entry.type === 'file') lines.push(`  ${entry.status} ${clean(entry.file)}: ${clean(entry.details.join('; '))}`);
   return `${lines.join('\n')}\n`;
 }

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { CHECKS } from '../../src/checks/registry.js';
 import { runCli } from '../support/cli.js';
 import { REPO_ROOT } from '../support/corpora.js';
 import { writeSnapshot } from '../support/tmp.js';
@@ -115,9 +116,16 @@ describe('rampart CLI', () => {
   it('reports skipped checks when input is missing', async () => {
     const root = await writeSnapshot({ 'sg.json': { SecurityGroups: [] } });
     const result = await runCli('audit', root, '-o', 'json');
-    const report = JSON.parse(result.stdout) as { findings: unknown[]; coverage: Array<{ type: string; status: string; kind?: string }> };
+    const report = JSON.parse(result.stdout) as { findings: unknown[]; coverage: Array<{ type: string; status: string; kind?: string; checkId?: string; details?: string[] }> };
     expect(report.findings).toEqual([]);
-    expect(report.coverage.filter((entry) => entry.type === 'check').every((entry) => entry.status === 'skipped')).toBe(true);
+    // Checks that need Pods are skipped with the reason; checks on security groups ran on an empty list.
+    const podChecks = CHECKS.filter((check) => check.meta.requires.includes('Pod')).map((check) => check.meta.id);
+    expect(podChecks.length).toBeGreaterThan(0);
+    for (const checkId of podChecks) {
+      const entry = report.coverage.find((candidate) => candidate.type === 'check' && candidate.checkId === checkId);
+      expect(entry?.status, checkId).toBe('skipped');
+      expect(entry?.details?.join(' '), checkId).toContain('Pod');
+    }
     expect(report.coverage).toContainEqual({ type: 'resource', kind: 'Pod', status: 'missing', count: 0 });
     expect(report.coverage).toContainEqual({ type: 'resource', kind: 'SecurityGroup', status: 'present', count: 0 });
   });

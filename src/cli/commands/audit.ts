@@ -10,13 +10,15 @@ import { EXIT, UsageError, type ExitState, type Io } from '../io.js';
 import { auditInventory } from '../pipeline.js';
 import { FORMATS, renderReport, type Format } from '../render.js';
 import { selectChecks } from '../select.js';
+import { addLiveOptions, collectForCli, loadLiveForCli, type LiveCliOptions } from '../live.js';
 import { loadSnapshotForCli } from '../snapshot.js';
 
 export function registerAudit(program: Command, io: Io, exit: ExitState): void {
-  program
+  const command = program
     .command('audit')
-    .description('Audit a snapshot folder of AWS CLI and kubectl outputs and report findings.')
-    .argument('<snapshot>', 'folder of unmodified `aws … --output json` and `kubectl get … -o json|yaml` outputs (see docs/snapshot.md)')
+    .description('Audit a snapshot folder of AWS CLI and kubectl outputs, or the live APIs with --live, and report findings.')
+    .argument('[snapshot]', 'folder of unmodified `aws … --output json` and `kubectl get … -o json|yaml` outputs (see docs/snapshot.md); omit it with --live');
+  command
     .addOption(new Option('-o, --format <format>', 'report format').choices(FORMATS).default('terminal'))
     .option('--output <file>', 'write the report to FILE instead of standard output')
     .addOption(new Option('--fail-on <severity>', 'exit with code 1 when a finding at or above SEVERITY exists (default: never fail on findings)').choices(SEVERITIES))
@@ -29,16 +31,19 @@ export function registerAudit(program: Command, io: Io, exit: ExitState): void {
     .option('-v, --verbose', 'terminal format: print evidence and remediations under each finding')
     .option('--no-color', 'terminal format: no colours')
     .option('-q, --quiet', 'print no progress on standard error')
+    .option('--live', 'collect from the AWS and Kubernetes APIs into memory and audit that, instead of a folder (see docs/collect.md)');
+  addLiveOptions(command)
     .addHelpText(
       'after',
-      '\nExit codes:\n  0  no finding at or above --fail-on\n  1  findings at or above --fail-on\n  2  usage error, or no usable input (with --strict: any invalid input)\n\nExamples:\n  rampart audit examples/sde-cluster\n  rampart audit ./snapshot -o markdown --output audit.md\n  rampart audit ./snapshot -o json --fail-on high\n  rampart audit ./snapshot -o html --output audit.html\n  rampart audit ./snapshot -o sarif --output rampart.sarif --skip-checks workload-restarts',
+      '\nExit codes:\n  0  no finding at or above --fail-on\n  1  findings at or above --fail-on\n  2  usage error, or no usable input (with --strict: any invalid input)\n\nExamples:\n  rampart audit examples/sde-cluster\n  rampart audit ./snapshot -o markdown --output audit.md\n  rampart audit ./snapshot -o json --fail-on high\n  rampart audit ./snapshot -o html --output audit.html\n  rampart audit ./snapshot -o sarif --output rampart.sarif --skip-checks workload-restarts\n  rampart audit --live --cluster sde-prod --region eu-west-2',
     )
-    .action(async (snapshot: string, options: AuditCliOptions) => {
+    .action(async (snapshot: string | undefined, options: AuditCliOptions) => {
       exit.code = await runAudit(snapshot, options, io);
     });
 }
 
-interface AuditCliOptions {
+interface AuditCliOptions extends LiveCliOptions {
+  live?: boolean;
   format: Format;
   output?: string;
   failOn?: Severity;
@@ -53,7 +58,7 @@ interface AuditCliOptions {
   quiet?: boolean;
 }
 
-async function runAudit(snapshot: string, options: AuditCliOptions, io: Io): Promise<number> {
+async function runAudit(snapshot: string | undefined, options: AuditCliOptions, io: Io): Promise<number> {
   const progress = (text: string) => {
     if (!options.quiet && io.isTty) io.stderr(`${text}\n`);
   };
@@ -64,10 +69,13 @@ async function runAudit(snapshot: string, options: AuditCliOptions, io: Io): Pro
   const configFile = options.config ?? (existsSync('.rampart.yaml') ? '.rampart.yaml' : undefined);
   const config = configFile ? await loadConfigFile(configFile) : DEFAULT_CONFIG;
 
-  const load = await loadSnapshotForCli(snapshot, io, progress);
+  if (options.live && snapshot !== undefined) throw new UsageError(`pass either a snapshot folder or --live, not both (got ${snapshot})`);
+  if (!options.live && snapshot === undefined) throw new UsageError('missing snapshot folder: pass the folder to audit, or --live to collect from the APIs');
+  const load = snapshot === undefined ? loadLiveForCli(await collectForCli(options, io, progress), io) : await loadSnapshotForCli(snapshot, io, progress);
+  const source = snapshot ?? 'live';
 
   progress(`Auditing ${load.inventory.data.pods.length} pods, ${load.inventory.data.securityGroups.length} security groups …`);
-  const report = auditInventory(load, snapshot, {
+  const report = auditInventory(load, source, {
     config,
     checks: selection.selected,
     deselected: selection.deselected,
@@ -78,7 +86,7 @@ async function runAudit(snapshot: string, options: AuditCliOptions, io: Io): Pro
   const text = renderReport(report, format, {
     color: options.color && io.isTty && !options.output && !process.env.NO_COLOR,
     verbose: Boolean(options.verbose),
-    snapshotRoot: snapshot,
+    ...(snapshot === undefined ? {} : { snapshotRoot: snapshot }),
   });
   if (options.output) {
     await writeFile(options.output, text).catch((error: NodeJS.ErrnoException) => {

@@ -56,10 +56,13 @@ function pathNodes(path: EvidencePath): PictureNode[] {
   return nodes;
 }
 
-/** Colours a hop by the first word of its decision; anything else stays neutral grey. */
+/**
+ * Colours a hop by the words of its decision: red when it contains deny, denied, blocked, dropped or
+ * rejected, else green when it contains allow, accept, forward, admit or open, else neutral grey.
+ */
 function toneOf(decision: string): PictureNode['tone'] {
-  if (/^\s*(den(y|ied)|block(ed|s)?|drop(ped|s)?|reject(ed|s)?)\b/i.test(decision)) return 'deny';
-  if (/^\s*(allow(ed|s)?|accept(ed|s)?|open|forward(ed|s)?|match(ed|es)?|admit(ted|s)?|select(ed|s)?|route[ds]?|listen(s|ing)?)\b/i.test(decision)) return 'allow';
+  if (/\b(deny|denie[ds]|block(ed|s)?|drop(ped|s)?|reject(ed|s)?)\b/i.test(decision)) return 'deny';
+  if (/\b(allow(ed|s)?|accept(ed|s)?|forward(ed|s)?|admit(ted|s)?|open)\b/i.test(decision)) return 'allow';
   return 'neutral';
 }
 
@@ -78,7 +81,7 @@ function box(node: PictureNode, x: number, y: number): string {
   return `<g class="node tone-${node.tone}"><title>${esc(tooltip)}</title><rect x="${x}" y="${y}" width="${BOX_WIDTH}" height="${BOX_HEIGHT}" rx="6"/>${lines.join('')}</g>`;
 }
 
-/** An arrow from one box to the next: straight within a row, down and back to the left between rows. */
+/** Draws an arrow from one box to the next: straight within a row, down and back to the left between rows. */
 function connector(from: { x: number; y: number }, to: { x: number; y: number }): string {
   if (from.y === to.y) {
     const y = from.y + BOX_HEIGHT / 2;
