@@ -14,7 +14,7 @@ export type CheckStatus = 'ran' | 'skipped';
 export interface CheckRun {
   checkId: string;
   status: CheckStatus;
-  /** Why the check was skipped, or what it could not model while it ran. */
+  /** The reason the check was skipped, or the inputs it could not model while it ran. */
   details: string[];
   findings: number;
 }
@@ -46,7 +46,7 @@ export function runChecks(checks: Check[], context: CheckContext): { findings: C
   return { findings, runs };
 }
 
-/** A fingerprint that stays the same across runs for the same check and resources. */
+/** Computes a fingerprint that stays the same across runs for the same check and resources. */
 export function findingId(checkId: string, draft: FindingDraft): string {
   const key = draft.key ?? draft.resources.map(resourceKey).sort().join('|');
   return createHash('sha256').update(`${checkId}\n${key}`).digest('hex').slice(0, 16);

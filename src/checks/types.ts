@@ -31,6 +31,8 @@ export interface PathHop {
   kind: string;
   id: string;
   decision: string;
+  /** The rule or setting that decided, in one sentence, for reports to show beside the hop. */
+  detail?: string;
   source?: SourceRef;
 }
 
@@ -62,11 +64,11 @@ export interface SetContainerResourcesFix {
   }>;
   /** Helm release that manages the workload, from its `meta.helm.sh/release-name` annotation. */
   helmRelease?: { name: string; namespace?: string };
-  /** Why these numbers, in one sentence; shown beside the patch. */
+  /** The reason for these numbers in one sentence, shown beside the patch. */
   rationale: string;
 }
 
-/** What a check returns for one problem it found; the runner adds the stable id and remediations. */
+/** A check's output for one problem it found. The runner adds the stable id and remediations. */
 export interface FindingDraft {
   severity: Severity;
   title: string;
@@ -79,7 +81,7 @@ export interface FindingDraft {
   paths?: EvidencePath[];
   fixes?: FixIntent[];
   /**
-   * What makes this finding distinct within its check, for the stable id. Defaults to the resources; set it
+   * The discriminator of this finding within its check, for the stable id. Defaults to the resources. Set it
    * when one check can report the same resources twice for different reasons.
    */
   key?: string;
@@ -97,7 +99,7 @@ export interface CheckMeta {
   description: string;
   /** Resource kinds read; a check whose required kinds are all missing is skipped, not passed. */
   reads: ResourceKind[];
-  /** The subset of `reads` without which the check cannot say anything. */
+  /** The subset of `reads` without which the check cannot reach any verdict. */
   requires: ResourceKind[];
   references: string[];
   limitations: string[];

@@ -1,8 +1,250 @@
-import type { NetworkPolicyFix } from '../checks/fixes/network-policy.js';
+import { Document, stringify } from 'yaml';
+import type { NetworkPolicyFix, PolicyWorkload } from '../checks/fixes/network-policy.js';
+import {
+  ConnSet,
+  inventoryWithPolicyChange,
+  parseProtocol,
+  reachersOf,
+  reachModel,
+  ReachModel,
+  workloadKey,
+  type PodEndpoint,
+  type PolicyChange,
+  type Reachers,
+} from '../engines/reach/index.js';
 import type { Inventory } from '../inventory/inventory.js';
 import type { Remediation } from './index.js';
 
-/** Renders a NetworkPolicy fix as YAML, after verifying it against the reachability engine. */
-export function renderNetworkPolicyFix(_fix: NetworkPolicyFix, _inventory: Inventory): Remediation[] {
-  return [];
+// Renders a least-privilege ingress fix as a Kubernetes NetworkPolicy (and a Calico policy when Calico
+// enforces policy), then proves it: the reachability engine runs again with the change applied, and the
+// remediation states which clients keep access and which sources lose it.
+
+const DNS_PORTS = [
+  { port: 53, protocol: 'UDP' },
+  { port: 53, protocol: 'TCP' },
+];
+
+/** Renders a NetworkPolicy fix as YAML and kubectl commands, after verifying it against the reachability engine. */
+export function renderNetworkPolicyFix(fix: NetworkPolicyFix, inventory: Inventory): Remediation[] {
+  const before = reachModel(inventory);
+  const targetPods = podsOf(before, fix.target);
+  if (targetPods.length === 0) return [];
+  const ports = fix.ports.reduce((set, port) => set.union(ConnSet.port(parseProtocol(port.protocol) ?? 6, port.port)), ConnSet.NONE);
+  const baseline = reachersOf(before, targetPods, ports);
+  const remediations: Remediation[] = [];
+
+  const policy = kubernetesPolicy(fix);
+  const kubernetesChange: PolicyChange = { add: [policy], remove: fix.replaces.map((entry) => ({ namespace: entry.namespace, name: entry.name })) };
+  const kubernetesCheck = verify(inventory, before, fix, kubernetesChange, targetPods, ports, baseline);
+  remediations.push({
+    format: 'yaml',
+    title: fix.basis === 'none' ? `NetworkPolicy template for ${fix.target.namespace}/${fix.target.name} (fill in the clients)` : `NetworkPolicy admitting only the clients of ${fix.target.namespace}/${fix.target.name}`,
+    content: fix.basis === 'none' ? templateYaml(policy, fix) : stringify(policy),
+    safety: kubernetesCheck.safe ? 'fix' : 'suggestion',
+    verification: kubernetesCheck.text,
+  });
+  remediations.push({
+    format: 'kubectl',
+    title: `Apply the NetworkPolicy${fix.replaces.length > 0 ? ' and delete the policies it replaces' : ''}`,
+    content: [
+      `kubectl apply -f ${policyFileName(fix)}`,
+      ...fix.replaces.map((entry) => `kubectl delete networkpolicy --namespace ${entry.namespace} ${entry.name}`),
+    ].join('\n'),
+    safety: kubernetesCheck.safe ? 'fix' : 'suggestion',
+    verification: kubernetesCheck.text,
+  });
+
+  if (fix.calico && fix.basis !== 'none') {
+    const calico = calicoPolicy(fix);
+    const calicoCheck = verify(inventory, before, fix, { add: [calico], remove: [] }, targetPods, ports, baseline);
+    remediations.push({
+      format: 'yaml',
+      title: `Calico NetworkPolicy for ${fix.target.namespace}/${fix.target.name} (order 500, ahead of the Kubernetes policies, so nothing needs deleting)`,
+      content: stringify(calico),
+      safety: calicoCheck.safe ? 'fix' : 'suggestion',
+      verification: calicoCheck.text,
+    });
+  }
+
+  if (fix.namespaceDefaultDeny.ingress || fix.namespaceDefaultDeny.egress) {
+    const documents = namespaceBaseline(fix);
+    const change: PolicyChange = { add: [policy, ...documents], remove: kubernetesChange.remove };
+    remediations.push({
+      format: 'yaml',
+      title: `Default deny for namespace ${fix.target.namespace}${fix.namespaceDefaultDeny.egress ? ', with the DNS egress it then needs' : ''} (review before applying)`,
+      content: documents.map((document) => stringify(document)).join('---\n'),
+      safety: 'suggestion',
+      verification: namespaceVerification(inventory, before, change, fix.target.namespace),
+    });
+  }
+  return remediations;
+}
+
+function policyName(fix: NetworkPolicyFix): string {
+  return `${fix.target.name}-allow-clients`.slice(0, 253);
+}
+
+function policyFileName(fix: NetworkPolicyFix): string {
+  return `${policyName(fix)}.yaml`;
+}
+
+function kubernetesPolicy(fix: NetworkPolicyFix): Record<string, unknown> {
+  const from = fix.clients.map((client) => peerFor(client, fix.target.namespace));
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: { name: policyName(fix), namespace: fix.target.namespace },
+    spec: {
+      podSelector: { matchLabels: fix.target.podLabels },
+      policyTypes: ['Ingress'],
+      ingress: fix.basis === 'none' ? [] : [{ from, ports: fix.ports.map((port) => ({ port: port.port, protocol: port.protocol })) }],
+    },
+  };
+}
+
+function peerFor(client: PolicyWorkload, namespace: string): Record<string, unknown> {
+  const podSelector = { matchLabels: client.podLabels };
+  if (client.namespace === namespace) return { podSelector };
+  return { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': client.namespace } }, podSelector };
+}
+
+function templateYaml(policy: Record<string, unknown>, fix: NetworkPolicyFix): string {
+  const document = new Document(policy);
+  const ports = fix.ports.map((port) => `${port.protocol} ${port.port}`).join(', ');
+  document.commentBefore = ` Rampart found no client of ${fix.target.namespace}/${fix.target.name}. As written this policy admits nobody on any port.\n Add an ingress rule with a podSelector (and namespaceSelector) for each client, on ${ports}.`;
+  return document.toString();
+}
+
+function calicoPolicy(fix: NetworkPolicyFix): Record<string, unknown> {
+  const protocols = [...new Set(fix.ports.map((port) => port.protocol))];
+  const allow = protocols.flatMap((protocol) =>
+    fix.clients.map((client) => ({
+      action: 'Allow',
+      protocol,
+      source: { selector: calicoSelector(client.podLabels), namespaceSelector: `projectcalico.org/name == '${client.namespace}'` },
+      destination: { ports: fix.ports.filter((port) => port.protocol === protocol).map((port) => port.port) },
+    })),
+  );
+  const deny = protocols.map((protocol) => ({ action: 'Deny', protocol, destination: { ports: fix.ports.filter((port) => port.protocol === protocol).map((port) => port.port) } }));
+  return {
+    apiVersion: 'projectcalico.org/v3',
+    kind: 'NetworkPolicy',
+    metadata: { name: policyName(fix), namespace: fix.target.namespace },
+    spec: { tier: 'default', order: 500, selector: calicoSelector(fix.target.podLabels), types: ['Ingress'], ingress: [...allow, ...deny] },
+  };
+}
+
+function calicoSelector(labels: Record<string, string>): string {
+  const parts = Object.entries(labels).map(([key, value]) => `${key} == '${value}'`);
+  return parts.length === 0 ? 'all()' : parts.join(' && ');
+}
+
+/** The namespace default deny (for the directions it lacks), DNS egress, and egress from in-namespace clients. */
+function namespaceBaseline(fix: NetworkPolicyFix): Array<Record<string, unknown>> {
+  const namespace = fix.target.namespace;
+  const types = [...(fix.namespaceDefaultDeny.ingress ? ['Ingress'] : []), ...(fix.namespaceDefaultDeny.egress ? ['Egress'] : [])];
+  const documents: Array<Record<string, unknown>> = [
+    { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'default-deny', namespace }, spec: { podSelector: {}, policyTypes: types } },
+  ];
+  if (fix.namespaceDefaultDeny.egress) {
+    documents.push({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'allow-dns-egress', namespace },
+      spec: {
+        podSelector: {},
+        policyTypes: ['Egress'],
+        egress: [{ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }], ports: DNS_PORTS }],
+      },
+    });
+    for (const client of fix.clients.filter((candidate) => candidate.namespace === namespace)) {
+      documents.push({
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'NetworkPolicy',
+        metadata: { name: `${client.name}-egress-to-${fix.target.name}`.slice(0, 253), namespace },
+        spec: {
+          podSelector: { matchLabels: client.podLabels },
+          policyTypes: ['Egress'],
+          egress: [{ to: [{ podSelector: { matchLabels: fix.target.podLabels } }], ports: fix.ports.map((port) => ({ port: port.port, protocol: port.protocol })) }],
+        },
+      });
+    }
+  }
+  return documents;
+}
+
+interface Verification {
+  safe: boolean;
+  text: string;
+}
+
+/** Re-runs the engine with the change and compares who reaches the target on its ports. */
+function verify(inventory: Inventory, before: ReachModel, fix: NetworkPolicyFix, change: PolicyChange, targetPods: PodEndpoint[], ports: ConnSet, baseline: Reachers): Verification {
+  const after = new ReachModel(inventoryWithPolicyChange(inventory, change), { ipBlocksMatchPods: before.ipBlocksMatchPods });
+  const afterTarget = podsOf(after, fix.target);
+  const result = reachersOf(after, afterTarget, ports);
+  const keys = (reachers: Reachers) => new Set(reachers.pods.map((entry) => workloadKey(entry.pod.workload)));
+  const beforeKeys = keys(baseline);
+  const afterKeys = keys(result);
+  const clientKeys = fix.clients.map((client) => `${client.kind}/${client.namespace}/${client.name}`);
+  const keep = clientKeys.filter((key) => afterKeys.has(key));
+  const lostClients = clientKeys.filter((key) => !afterKeys.has(key));
+  const lose = [...beforeKeys].filter((key) => !afterKeys.has(key)).sort();
+  const gained = [...afterKeys].filter((key) => !beforeKeys.has(key)).sort();
+  const stillOthers = [...afterKeys].filter((key) => !clientKeys.includes(key)).sort();
+  const notAdmittedLosing = fix.notAdmitted.map((entry) => `${entry.kind}/${entry.namespace}/${entry.name}`).filter((key) => beforeKeys.has(key) && !afterKeys.has(key));
+
+  const lines: string[] = [`Re-ran the reachability engine with this change applied, on ${fix.ports.map((port) => `${port.protocol} ${port.port}`).join(', ')} of ${fix.target.namespace}/${fix.target.name}:`];
+  lines.push(keep.length > 0 ? `- clients that keep access: ${keep.join(', ')}` : '- no client keeps access');
+  if (lostClients.length > 0) lines.push(`- clients that would LOSE access (the change is wrong for them): ${lostClients.join(', ')}`);
+  lines.push(lose.length > 0 ? `- sources that lose access: ${summarise(lose)}` : '- no source loses access');
+  if (baseline.external.length > 0) lines.push(result.external.length === 0 ? '- addresses outside the pods lose access' : `- addresses outside the pods that still have access: ${result.external.length} ranges`);
+  if (stillOthers.length > 0) lines.push(`- other sources that still have access: ${summarise(stillOthers)}`);
+  if (gained.length > 0) lines.push(`- sources that GAIN access: ${gained.join(', ')}`);
+  if (notAdmittedLosing.length > 0) lines.push(`- related workloads that lose access because nothing shows they connect (add them if they do): ${notAdmittedLosing.join(', ')}`);
+  const safe = fix.basis !== 'none' && lostClients.length === 0 && gained.length === 0 && stillOthers.length === 0 && result.external.length === 0 && notAdmittedLosing.length === 0;
+  return { safe, text: lines.join('\n') };
+}
+
+/** Lists the workload connections into or out of the namespace that the namespace baseline cuts. */
+function namespaceVerification(inventory: Inventory, before: ReachModel, change: PolicyChange, namespace: string): string {
+  const after = new ReachModel(inventoryWithPolicyChange(inventory, change), { ipBlocksMatchPods: before.ipBlocksMatchPods });
+  const lost = new Set<string>();
+  const key = (pod: PodEndpoint) => `${pod.workload.kind}/${pod.workload.namespace}/${pod.workload.name}`;
+  const representatives = before.classes.map((cls) => cls.pods[0]).filter((pod): pod is PodEndpoint => pod !== undefined);
+  const afterClassOf = (pod: PodEndpoint) => {
+    const found = after.pod(pod.namespace, pod.name);
+    return found ? after.classOf(found) : undefined;
+  };
+  for (const local of representatives.filter((pod) => pod.namespace === namespace)) {
+    const localAfter = afterClassOf(local);
+    if (!localAfter) continue;
+    for (const remote of representatives) {
+      const remoteAfter = afterClassOf(remote);
+      if (!remoteAfter || key(remote) === key(local)) continue;
+      const inbound = before.classConnections(before.classOf(remote), before.classOf(local)).subtract(after.classConnections(remoteAfter, localAfter));
+      if (!inbound.isEmpty()) lost.add(`${key(remote)} → ${key(local)}: ${inbound.format()}`);
+      const outbound = before.classConnections(before.classOf(local), before.classOf(remote)).subtract(after.classConnections(localAfter, remoteAfter));
+      if (!outbound.isEmpty()) lost.add(`${key(local)} → ${key(remote)}: ${outbound.format()}`);
+    }
+  }
+  const lines = [...lost].sort();
+  if (lines.length === 0) return `Re-ran the reachability engine with the namespace default deny: no connection between pods into or out of ${namespace} is cut.`;
+  const shown = lines.slice(0, 20);
+  return [`Re-ran the reachability engine with the namespace default deny: these connections between workloads would be cut; allow the ones that are needed before applying it:`, ...shown.map((line) => `- ${line}`), ...(lines.length > shown.length ? [`- and ${lines.length - shown.length} more`] : [])].join('\n');
+}
+
+function podsOf(model: ReachModel, workload: { kind: string; namespace: string; name: string }): PodEndpoint[] {
+  return model.pods.filter((pod) => pod.workload.kind === workload.kind && pod.workload.namespace === workload.namespace && pod.workload.name === workload.name);
+}
+
+function summarise(keys: string[]): string {
+  const byNamespace = new Map<string, number>();
+  for (const key of keys) {
+    const namespace = key.split('/')[1] as string;
+    byNamespace.set(namespace, (byNamespace.get(namespace) ?? 0) + 1);
+  }
+  const namespaces = [...byNamespace.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([namespace, count]) => `${namespace} (${count})`);
+  const examples = keys.slice(0, 5).join(', ');
+  return `${keys.length} workloads in ${byNamespace.size} namespaces: ${namespaces.join(', ')}; for example ${examples}${keys.length > 5 ? ', …' : ''}`;
 }

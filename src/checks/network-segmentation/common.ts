@@ -1,0 +1,78 @@
+import type { PolicyWorkload } from '../fixes/network-policy.js';
+import { explainConnection, type Endpoint, type PodEndpoint, type ReachModel, type ReachVerdict, type WorkloadRef } from '../../engines/reach/index.js';
+import type { EvidencePath, PathHop, ResourceRef } from '../types.js';
+
+// Helpers shared by the network segmentation checks: naming, counting and evidence paths.
+
+/** Labels that controllers add per pod or per revision, which a podSelector must not use. */
+const VOLATILE_LABELS = [/^pod-template-hash$/, /^controller-revision-hash$/, /^pod-template-generation$/, /^statefulset\.kubernetes\.io\/pod-name$/, /^apps\.kubernetes\.io\/pod-index$/, /^job-name$/, /^controller-uid$/, /^batch\.kubernetes\.io\//];
+
+export const MAX_EXAMPLE_PATHS = 3;
+
+export function workloadLabel(workload: WorkloadRef): string {
+  return `${workload.kind} ${workload.namespace}/${workload.name}`;
+}
+
+export function workloadResource(workload: WorkloadRef): ResourceRef {
+  return { kind: workload.kind, namespace: workload.namespace, name: workload.name };
+}
+
+/** The labels a podSelector can use for a workload: its selector's matchLabels, else the labels all its pods share. */
+export function stablePodLabels(model: ReachModel, workload: WorkloadRef, pods: PodEndpoint[]): Record<string, string> {
+  const object = model.inventory.workload(workload.kind, workload.namespace, workload.name);
+  const selector = object && 'selector' in object.spec ? object.spec.selector?.matchLabels : undefined;
+  if (selector && Object.keys(selector).length > 0) return sortRecord(selector);
+  const [first, ...rest] = pods;
+  if (!first) return {};
+  const shared: Record<string, string> = {};
+  for (const [key, value] of Object.entries(first.pod.metadata.labels)) {
+    if (VOLATILE_LABELS.some((pattern) => pattern.test(key))) continue;
+    if (rest.every((pod) => pod.pod.metadata.labels[key] === value)) shared[key] = value;
+  }
+  return sortRecord(shared);
+}
+
+export function policyWorkload(model: ReachModel, workload: WorkloadRef, pods: PodEndpoint[]): PolicyWorkload {
+  return { kind: workload.kind, namespace: workload.namespace, name: workload.name, podLabels: stablePodLabels(model, workload, pods) };
+}
+
+/** `shop (12 pods), ops (3 pods)`, largest first. */
+export function countByNamespace(pods: PodEndpoint[]): Array<{ namespace: string; pods: number; workloads: number }> {
+  const byNamespace = new Map<string, { pods: number; workloads: Set<string> }>();
+  for (const pod of pods) {
+    let entry = byNamespace.get(pod.namespace);
+    if (!entry) {
+      entry = { pods: 0, workloads: new Set() };
+      byNamespace.set(pod.namespace, entry);
+    }
+    entry.pods += 1;
+    entry.workloads.add(`${pod.workload.kind}/${pod.workload.name}`);
+  }
+  return [...byNamespace.entries()]
+    .map(([namespace, entry]) => ({ namespace, pods: entry.pods, workloads: entry.workloads.size }))
+    .sort((a, b) => b.pods - a.pods || a.namespace.localeCompare(b.namespace));
+}
+
+export function plural(count: number, singular: string, pluralForm = `${singular}s`): string {
+  return `${count} ${count === 1 ? singular : pluralForm}`;
+}
+
+/** An evidence path from a verdict: the source's egress decision, then the destination's ingress decision. */
+export function pathFromVerdict(verdict: ReachVerdict, target: { kind: string; id: string }): EvidencePath {
+  const hop = (side: ReachVerdict['egress']): PathHop => ({
+    kind: side.direction === 'egress' ? 'egress' : 'ingress',
+    id: side.policy ? `${side.policy.kind} ${side.policy.namespace ? `${side.policy.namespace}/` : ''}${side.policy.name}${side.rule ? ` rule ${side.rule}` : ''}` : side.decidedBy,
+    decision: side.sentence,
+    ...(side.policy ? { source: side.policy.source } : {}),
+  });
+  return { source: verdict.source, protocol: verdict.protocol, port: verdict.port, target, hops: [hop(verdict.egress), hop(verdict.ingress)] };
+}
+
+export function examplePath(model: ReachModel, source: Endpoint, destination: PodEndpoint, protocol: number, port: number): EvidencePath {
+  const verdict = explainConnection(model, source, { kind: 'pod', pod: destination }, protocol, port);
+  return pathFromVerdict(verdict, { kind: 'Pod', id: `${destination.namespace}/${destination.name}` });
+}
+
+function sortRecord(record: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => a.localeCompare(b)));
+}

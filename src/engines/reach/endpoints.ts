@@ -1,0 +1,198 @@
+import type { Inventory } from '../../inventory/inventory.js';
+import type * as m from '../../inventory/model.js';
+import { parseAddress, type Family } from './addresses.js';
+
+// Pods as the reachability engine sees them: real pods from the snapshot, plus one pod synthesised per
+// workload that has none (manifests checked in CI), grouped into equivalence classes so that policies are
+// evaluated once per class instead of once per pod.
+
+/** The workload a pod is reported under: its top controller, or the pod itself. */
+export interface WorkloadRef {
+  kind: string;
+  namespace: string;
+  name: string;
+}
+
+export interface NamedPort {
+  name: string;
+  port: number;
+  protocol: string;
+}
+
+export interface PodEndpoint {
+  pod: m.Pod;
+  namespace: string;
+  name: string;
+  classId: number;
+  /** The pod's first IP from `status.podIP(s)`, parsed; absent for pending and synthesised pods. */
+  address?: { family: Family; value: bigint };
+  addressText?: string;
+  nodeName?: string;
+  hostNetwork: boolean;
+  workload: WorkloadRef;
+  synthesised: boolean;
+}
+
+/** Pods that no policy can tell apart: same namespace, labels, named ports, service account and network mode. */
+export interface EndpointClass {
+  id: number;
+  namespace: string;
+  labels: Record<string, string>;
+  /** Pod labels plus the labels Calico adds to workload endpoints (`projectcalico.org/namespace`, …). */
+  calicoLabels: Record<string, string>;
+  namespaceLabels: Record<string, string>;
+  /** Namespace labels plus `projectcalico.org/name`, as Calico namespace selectors see them. */
+  calicoNamespaceLabels: Record<string, string>;
+  namedPorts: NamedPort[];
+  serviceAccount: string;
+  hostNetwork: boolean;
+  /** One member's address; every member's address falls in the same address piece (see `addressKey`). */
+  address?: { family: Family; value: bigint };
+  pods: PodEndpoint[];
+}
+
+export interface CniInfo {
+  name: 'calico' | 'cilium' | 'aws-vpc-cni' | 'antrea' | 'weave' | 'kube-router' | 'unknown';
+  /** What the detection was based on, as a phrase. */
+  evidence: string;
+}
+
+const CNI_SIGNS: Array<{ name: CniInfo['name']; pattern: RegExp }> = [
+  { name: 'calico', pattern: /(^|\/)(calico-node|calico\/node|tigera\/operator)\b|calico\/node:/ },
+  { name: 'cilium', pattern: /(^|\/)cilium(:|$|-agent)|cilium\/cilium/ },
+  { name: 'antrea', pattern: /antrea-agent|antrea\/antrea/ },
+  { name: 'weave', pattern: /weave-net|weaveworks\/weave-kube/ },
+  { name: 'kube-router', pattern: /kube-router/ },
+  { name: 'aws-vpc-cni', pattern: /(^|\/)aws-node\b|amazon-k8s-cni|aws-network-policy-agent/ },
+];
+
+/**
+ * The CNI plugin that enforces policies, from the DaemonSets, pods and Calico resources in the snapshot.
+ * Calico wins over the Amazon VPC CNI because clusters that run both use Calico for policy.
+ */
+export function detectCni(inventory: Inventory): CniInfo {
+  const candidates: string[] = [];
+  for (const daemonSet of inventory.data.daemonSets) {
+    candidates.push(`daemonset:${daemonSet.metadata.name}`);
+    for (const container of daemonSet.spec.template.spec.containers) candidates.push(`image:${container.image ?? ''}`, `container:${container.name}`);
+  }
+  for (const pod of inventory.data.pods) {
+    if (pod.metadata.namespace !== 'kube-system' && pod.metadata.namespace !== 'calico-system' && pod.metadata.namespace !== 'tigera-operator') continue;
+    for (const container of pod.spec.containers) candidates.push(`image:${container.image ?? ''}`, `pod:${pod.metadata.name}`);
+  }
+  for (const sign of CNI_SIGNS) {
+    const hit = candidates.find((candidate) => sign.pattern.test(candidate.slice(candidate.indexOf(':') + 1)));
+    if (hit) return { name: sign.name, evidence: describeHit(hit) };
+  }
+  if (inventory.data.calicoPolicies.length > 0 || inventory.data.calicoNetworkSets.length > 0) {
+    return { name: 'calico', evidence: 'Calico policy resources in the snapshot' };
+  }
+  return { name: 'unknown', evidence: 'no CNI DaemonSet or pod in the snapshot' };
+}
+
+function describeHit(hit: string): string {
+  const [kind, value] = [hit.slice(0, hit.indexOf(':')), hit.slice(hit.indexOf(':') + 1)];
+  if (kind === 'daemonset') return `DaemonSet ${value}`;
+  if (kind === 'image') return `image ${value}`;
+  if (kind === 'container') return `container ${value}`;
+  return `pod ${value}`;
+}
+
+/**
+ * Whether ipBlocks and Calico nets match pod IPs under this CNI. Calico and the Amazon VPC CNI network
+ * policy agent match rules by address, so a CIDR rule also covers pods in it; Cilium applies CIDR rules only
+ * to addresses outside the cluster. For an unknown CNI the engine assumes matching, which can only show more
+ * reachability, never less.
+ */
+export function ipBlocksMatchPodsFor(cni: CniInfo): boolean {
+  return cni.name !== 'cilium';
+}
+
+/**
+ * One Pod per workload that has no Pods in the snapshot, built from the workload's pod template. The
+ * inventory is not changed. Workloads owned by another workload (a Deployment's ReplicaSets, a CronJob's
+ * Jobs) are covered by their owner.
+ */
+export function synthesisePods(inventory: Inventory): m.Pod[] {
+  const covered = new Set<string>();
+  for (const pod of inventory.data.pods) {
+    const namespace = pod.metadata.namespace ?? 'default';
+    for (const owner of pod.metadata.ownerReferences ?? []) covered.add(`${owner.kind}/${namespace}/${owner.name}`);
+    const top = inventory.owningWorkload(pod);
+    covered.add(`${top.kind}/${namespace}/${top.name}`);
+    // A ReplicaSet that exists in the snapshot marks its own owner as covered too.
+    for (const owner of pod.metadata.ownerReferences ?? []) {
+      const object = inventory.workload(owner.kind, namespace, owner.name);
+      for (const parent of object?.metadata.ownerReferences ?? []) covered.add(`${parent.kind}/${namespace}/${parent.name}`);
+    }
+  }
+
+  const result: m.Pod[] = [];
+  const lists: Array<[m.WorkloadKind | 'CronJob', Array<m.Workload | m.CronJob>]> = [
+    ['Deployment', inventory.data.deployments],
+    ['StatefulSet', inventory.data.statefulSets],
+    ['DaemonSet', inventory.data.daemonSets],
+    ['ReplicaSet', inventory.data.replicaSets],
+    ['Job', inventory.data.jobs],
+    ['CronJob', inventory.data.cronJobs],
+  ];
+  for (const [kind, workloads] of lists) {
+    for (const workload of workloads) {
+      const namespace = workload.metadata.namespace ?? 'default';
+      const key = `${kind}/${namespace}/${workload.metadata.name}`;
+      if (covered.has(key)) continue;
+      const ownedByPresentWorkload = (workload.metadata.ownerReferences ?? []).some((owner) => inventory.workload(owner.kind, namespace, owner.name) !== undefined);
+      if (ownedByPresentWorkload) continue;
+      result.push(podFromTemplate(kind, workload));
+    }
+  }
+  return result;
+}
+
+function podFromTemplate(kind: string, workload: m.Workload | m.CronJob): m.Pod {
+  const template = 'jobTemplate' in workload.spec ? workload.spec.jobTemplate.spec.template : (workload as m.Workload).spec.template;
+  const namespace = workload.metadata.namespace ?? 'default';
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: workload.metadata.name,
+      namespace,
+      labels: { ...(template.metadata?.labels ?? {}) },
+      annotations: {},
+      ownerReferences: [{ apiVersion: workload.apiVersion, kind, name: workload.metadata.name, controller: true }],
+    },
+    spec: template.spec,
+    source: workload.source,
+    synthesisedFrom: `${kind}/${namespace}/${workload.metadata.name}`,
+  };
+}
+
+export function namedPortsOf(pod: m.Pod): NamedPort[] {
+  const ports: NamedPort[] = [];
+  for (const container of pod.spec.containers) {
+    for (const port of container.ports ?? []) {
+      if (port.name) ports.push({ name: port.name, port: port.containerPort, protocol: (port.protocol ?? 'TCP').toUpperCase() });
+    }
+  }
+  return ports.sort((a, b) => a.name.localeCompare(b.name) || a.protocol.localeCompare(b.protocol) || a.port - b.port);
+}
+
+export function podAddress(pod: m.Pod): { text: string; parsed: { family: Family; value: bigint } } | undefined {
+  const candidates = [pod.status?.podIP, ...(pod.status?.podIPs ?? []).map((entry) => entry.ip)].filter((value): value is string => Boolean(value));
+  for (const text of candidates) {
+    const parsed = parseAddress(text);
+    if (parsed) return { text, parsed };
+  }
+  return undefined;
+}
+
+/** Namespace labels, with the `kubernetes.io/metadata.name` label that the API server sets on every namespace since Kubernetes 1.21. */
+export function namespaceLabelsOf(inventory: Inventory, namespace: string): Record<string, string> {
+  const object = inventory.data.namespaces.find((candidate) => candidate.metadata.name === namespace);
+  return { ...(object?.metadata.labels ?? {}), 'kubernetes.io/metadata.name': namespace };
+}
+
+export function sortedLabels(labels: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}

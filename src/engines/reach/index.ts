@@ -1,0 +1,15 @@
+// The pod-to-pod reachability engine: Kubernetes NetworkPolicy and Calico policy semantics over
+// equivalence classes of pods. See docs/reach.md.
+
+export { AddressSet, formatRange, parseAddress, parseCidr, type AddressRange } from './addresses.js';
+export { matchesCalicoSelector, parseCalicoSelector, SelectorSyntaxError, type SelectorNode } from './calico-selector.js';
+export { detectCni, ipBlocksMatchPodsFor, synthesisePods, type CniInfo, type EndpointClass, type NamedPort, type PodEndpoint, type WorkloadRef } from './endpoints.js';
+export type { DirectionDecision } from './evaluate.js';
+export { computeMatrix, formatConnlist, nodeName, type MatrixEntry, type MatrixNode, type MatrixOptions } from './matrix.js';
+export { isNodeLocal, ReachModel, reachModel, type Endpoint, type ReachOptions } from './model.js';
+export { ConnSet, parseProtocol, PROTOCOL, protocolName } from './ports.js';
+export { policyLabel, type CompiledPolicy, type CompiledRule, type Direction, type Peer, type PolicyRef } from './policy.js';
+export { describeEndpoint, explainConnection, type PolicyMention, type ReachVerdict, type SideVerdict } from './verdict.js';
+export { CLIENT_INFERENCE_LIMITATIONS, inferClients, type ClientEvidence, type InferredClients } from './clients.js';
+export { DATASTORE_KINDS, detectDatastore, imageName, workloadKey, type DatastoreKind, type DatastorePod } from './datastores.js';
+export { datastoresOf, hasDefaultDeny, inventoryWithPolicyChange, reachersOf, type Datastore, type PolicyChange, type Reachers } from './exposure.js';

@@ -1,0 +1,142 @@
+import { formatRange, type AddressRange } from './addresses.js';
+import type { EndpointClass, PodEndpoint, WorkloadRef } from './endpoints.js';
+import { isNodeLocal, type ReachModel } from './model.js';
+import { ConnSet, PROTOCOL } from './ports.js';
+
+// Every allowed connection between workloads, and between workloads and address ranges outside the pods,
+// aggregated per workload pair as netpol-analyzer's connlist does: the union over the pods of each side,
+// without a workload's connections to itself.
+
+export type MatrixNode = { kind: 'workload'; workload: WorkloadRef } | { kind: 'external'; range: AddressRange };
+
+export interface MatrixEntry {
+  source: MatrixNode;
+  destination: MatrixNode;
+  connections: ConnSet;
+}
+
+export interface MatrixOptions {
+  /** How pods are grouped into workloads; defaults to each pod's top controller. */
+  workloadOf?: (pod: PodEndpoint) => WorkloadRef;
+  /** Whether to list IPv6 ranges; defaults to true when the snapshot has IPv6 pod addresses or IPv6 CIDRs. */
+  ipv6?: boolean;
+}
+
+interface Group {
+  workload: WorkloadRef;
+  key: string;
+  classes: EndpointClass[];
+  pods: PodEndpoint[];
+}
+
+export function computeMatrix(model: ReachModel, options: MatrixOptions = {}): MatrixEntry[] {
+  const workloadOf = options.workloadOf ?? ((pod: PodEndpoint) => pod.workload);
+  const groups = groupPods(model, workloadOf);
+  const ipv6 = options.ipv6 ?? usesIpv6(model);
+  const entries: MatrixEntry[] = [];
+
+  const classPair = new Map<string, ConnSet>();
+  const between = (source: EndpointClass, destination: EndpointClass): ConnSet => {
+    const key = `${source.id}>${destination.id}`;
+    let value = classPair.get(key);
+    if (!value) {
+      value = model.classConnections(source, destination);
+      classPair.set(key, value);
+    }
+    return value;
+  };
+
+  for (const source of groups) {
+    for (const destination of groups) {
+      if (source.key === destination.key) continue;
+      let connections = ConnSet.NONE;
+      for (const sourceClass of source.classes) {
+        for (const destinationClass of destination.classes) {
+          connections = connections.union(between(sourceClass, destinationClass));
+          if (connections.isAll()) break;
+        }
+        if (connections.isAll()) break;
+      }
+      if (!connections.isAll()) connections = connections.union(nodeLocal(model, source, destination));
+      if (!connections.isEmpty()) entries.push({ source: { kind: 'workload', workload: source.workload }, destination: { kind: 'workload', workload: destination.workload }, connections });
+    }
+  }
+
+  for (const range of model.externalPieces('ingress').filter((piece) => ipv6 || piece.family === 4)) {
+    for (const group of groups) {
+      let connections = ConnSet.NONE;
+      for (const cls of group.classes) connections = connections.union(model.ingress(cls, { kind: 'external', range }));
+      if (!connections.isEmpty()) entries.push({ source: { kind: 'external', range }, destination: { kind: 'workload', workload: group.workload }, connections });
+    }
+  }
+  for (const range of model.externalPieces('egress').filter((piece) => ipv6 || piece.family === 4)) {
+    for (const group of groups) {
+      let connections = ConnSet.NONE;
+      for (const cls of group.classes) connections = connections.union(model.egress(cls, { kind: 'external', range }));
+      if (!connections.isEmpty()) entries.push({ source: { kind: 'workload', workload: group.workload }, destination: { kind: 'external', range }, connections });
+    }
+  }
+
+  return entries.sort((a, b) => compareText(nodeName(a.source), nodeName(b.source)) || compareText(nodeName(a.destination), nodeName(b.destination)));
+}
+
+/** `namespace/name[Kind]` or `from-to[External]`, as netpol-analyzer names connlist endpoints. */
+export function nodeName(node: MatrixNode): string {
+  if (node.kind === 'external') return `${formatRange(node.range)}[External]`;
+  return `${node.workload.namespace}/${node.workload.name}[${node.workload.kind}]`;
+}
+
+const CONNLIST_PROTOCOLS = ConnSet.protocol(PROTOCOL.TCP).union(ConnSet.protocol(PROTOCOL.UDP)).union(ConnSet.protocol(PROTOCOL.SCTP));
+
+/**
+ * One connlist line per entry: `src => dst : conn`. Like netpol-analyzer, the connlist counts TCP, UDP and
+ * SCTP only, so `All Connections` means every port of those three; entries that allow only other protocols
+ * (ICMP through a Calico rule, for example) are left out here and kept in the structured output.
+ */
+export function formatConnlist(entries: MatrixEntry[]): string {
+  return entries
+    .map((entry) => ({ entry, connections: entry.connections.intersect(CONNLIST_PROTOCOLS) }))
+    .filter(({ connections }) => !connections.isEmpty())
+    .map(({ entry, connections }) => `${nodeName(entry.source)} => ${nodeName(entry.destination)} : ${connections.equals(CONNLIST_PROTOCOLS) ? 'All Connections' : connections.format()}\n`)
+    .join('');
+}
+
+function groupPods(model: ReachModel, workloadOf: (pod: PodEndpoint) => WorkloadRef): Group[] {
+  const groups = new Map<string, Group>();
+  for (const pod of model.pods) {
+    const workload = workloadOf(pod);
+    const key = `${workload.namespace}/${workload.name}[${workload.kind}]`;
+    let group = groups.get(key);
+    if (!group) {
+      group = { workload, key, classes: [], pods: [] };
+      groups.set(key, group);
+    }
+    group.pods.push(pod);
+  }
+  for (const group of groups.values()) {
+    const seen = new Set<number>();
+    for (const pod of group.pods) seen.add(pod.classId);
+    group.classes = [...seen].sort((a, b) => a - b).map((id) => model.classes[id] as EndpointClass);
+  }
+  return [...groups.values()].sort((a, b) => compareText(a.key, b.key));
+}
+
+function nodeLocal(model: ReachModel, source: Group, destination: Group): ConnSet {
+  let result = ConnSet.NONE;
+  for (const sourcePod of source.pods) {
+    if (!sourcePod.hostNetwork) continue;
+    for (const destinationPod of destination.pods) {
+      if (isNodeLocal(sourcePod, destinationPod)) result = result.union(model.connections({ kind: 'pod', pod: sourcePod }, { kind: 'pod', pod: destinationPod }));
+    }
+  }
+  return result;
+}
+
+function usesIpv6(model: ReachModel): boolean {
+  if (model.pods.some((pod) => pod.address?.family === 6)) return true;
+  return model.policies.some((policy) => [...policy.rules.ingress, ...policy.rules.egress].some((rule) => rule.remoteAddressSets.some((set) => set.ranges.some((range) => range.family === 6 && !(range.from === 0n && range.to === (1n << 128n) - 1n)))));
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,390 @@
+import type { Inventory } from '../../inventory/inventory.js';
+import type * as m from '../../inventory/model.js';
+import { AddressSet, InvalidCidrError, partition, type AddressRange } from './addresses.js';
+import { compileCalicoPolicy } from './calico-policy.js';
+import type { CompileContext, CompiledNetworkSet, KnownNamespace } from './context.js';
+import {
+  detectCni,
+  ipBlocksMatchPodsFor,
+  namedPortsOf,
+  namespaceLabelsOf,
+  podAddress,
+  sortedLabels,
+  synthesisePods,
+  type CniInfo,
+  type EndpointClass,
+  type PodEndpoint,
+  type WorkloadRef,
+} from './endpoints.js';
+import { evaluateDirection, explainDirection, groupByTier, type AppliedTiers, type DirectionDecision } from './evaluate.js';
+import { compileKubernetesPolicy } from './kubernetes-policy.js';
+import { ConnSet } from './ports.js';
+import { MatchCache, type CompiledPolicy, type Direction, type Peer } from './policy.js';
+
+export interface ReachOptions {
+  /**
+   * Whether ipBlocks and Calico nets also match pod addresses. Defaults to what the CNI found in the
+   * snapshot does (see ipBlocksMatchPodsFor).
+   */
+  ipBlocksMatchPods?: boolean;
+}
+
+/** One side of a connection: a pod, or an address outside the pods. */
+export type Endpoint = { kind: 'pod'; pod: PodEndpoint } | { kind: 'external'; range: AddressRange };
+
+// Calico's built-in tier orders (Calico 3.30): kube-admin 1000, default 1,000,000, kube-baseline 10,000,000.
+const DEFAULT_TIER_ORDER = 1_000_000;
+const KNOWN_TIER_ORDER: Record<string, number> = { 'kube-admin': 1_000, default: DEFAULT_TIER_ORDER, 'kube-baseline': 10_000_000 };
+
+/**
+ * The pods, policies and address pieces of one snapshot, compiled for reachability questions. Build it with
+ * reachModel(); it is immutable and answers every question from the same compiled state.
+ */
+export class ReachModel {
+  readonly cni: CniInfo;
+  readonly ipBlocksMatchPods: boolean;
+  /** The reason for the ipBlocksMatchPods value, stated in verdicts. */
+  readonly ipBlocksReason: string;
+  readonly pods: PodEndpoint[];
+  readonly classes: EndpointClass[];
+  readonly policies: CompiledPolicy[];
+  readonly networkSets: CompiledNetworkSet[];
+  private readonly noticeSet = new Set<string>();
+  private readonly applied: Record<Direction, AppliedTiers[]> = { ingress: [], egress: [] };
+  private readonly unknownTiers = new Set<string>();
+  private readonly podByKey = new Map<string, PodEndpoint>();
+  private byNamespace?: Map<string, EndpointClass[]>;
+  private policiesByNamespace?: Map<string, CompiledPolicy[]>;
+  private readonly pieces: Partial<Record<Direction, AddressRange[]>> = {};
+
+  constructor(
+    readonly inventory: Inventory,
+    options: ReachOptions = {},
+  ) {
+    this.cni = detectCni(inventory);
+    if (options.ipBlocksMatchPods === undefined) {
+      this.ipBlocksMatchPods = ipBlocksMatchPodsFor(this.cni);
+      const cni = this.cni.name === 'unknown' ? 'the CNI is not known' : `the CNI is ${this.cni.name} (${this.cni.evidence})`;
+      this.ipBlocksReason = `ipBlocks and nets are assumed to ${this.ipBlocksMatchPods ? '' : 'not '}match pod IP addresses because ${cni}`;
+    } else {
+      this.ipBlocksMatchPods = options.ipBlocksMatchPods;
+      this.ipBlocksReason = `ipBlocks and nets ${this.ipBlocksMatchPods ? 'match' : 'do not match'} pod IP addresses, as requested`;
+    }
+
+    const cache = new MatchCache();
+    const namespaces = knownNamespaces(inventory);
+    this.networkSets = compileNetworkSets(inventory, (message) => this.notice(message));
+    const context: CompileContext = {
+      classes: [],
+      namespaces,
+      networkSets: this.networkSets,
+      ipBlocksMatchPods: this.ipBlocksMatchPods,
+      cache,
+      notice: (message) => this.notice(message),
+    };
+
+    let id = 0;
+    this.policies = [
+      ...inventory.data.networkPolicies.map((policy) => compileKubernetesPolicy(policy, id++, context)),
+      ...inventory.data.calicoPolicies.map((policy) => compileCalicoPolicy(policy, id++, context)),
+    ];
+    for (const policy of this.policies) for (const message of policy.notModelled) this.notice(message);
+
+    const addressPieces = partition([...this.policies.flatMap((policy) => [...policy.rules.ingress, ...policy.rules.egress].flatMap((rule) => rule.remoteAddressSets)), ...this.networkSets.map((set) => set.nets)]);
+    const built = buildClasses(inventory, namespaces, addressPieces, this.ipBlocksMatchPods);
+    this.pods = built.pods;
+    this.classes = built.classes;
+    context.classes = this.classes;
+    cache.classCount = this.classes.length;
+    for (const pod of this.pods) this.podByKey.set(`${pod.namespace}/${pod.name}`, pod);
+    const synthesised = this.pods.filter((pod) => pod.synthesised).length;
+    if (synthesised > 0) this.notice(`${synthesised} workloads have no Pods in the snapshot; one Pod per workload was synthesised from its pod template`);
+
+    this.assignPolicies();
+  }
+
+  /** Things met but not modelled, sorted, each once. */
+  get notModelled(): string[] {
+    return [...this.noticeSet].sort();
+  }
+
+  /** Statements the verdicts rest on. */
+  get assumptions(): string[] {
+    const result = [this.ipBlocksReason];
+    if (this.unknownTiers.size > 0) {
+      result.push(`the order of Calico tiers ${[...this.unknownTiers].sort().join(', ')} is not in the snapshot; they are evaluated in name order before the default tier`);
+    }
+    return result;
+  }
+
+  pod(namespace: string, name: string): PodEndpoint | undefined {
+    return this.podByKey.get(`${namespace}/${name}`);
+  }
+
+  classOf(pod: PodEndpoint): EndpointClass {
+    return this.classes[pod.classId] as EndpointClass;
+  }
+
+  /** Policies that select the class for this direction, in evaluation order. */
+  appliedTiers(cls: EndpointClass, direction: Direction): AppliedTiers {
+    return this.applied[direction][cls.id] ?? [];
+  }
+
+  /** Tells whether some policy selects the class for this direction, so that unlisted traffic is denied. */
+  isIsolated(cls: EndpointClass, direction: Direction): boolean {
+    return this.appliedTiers(cls, direction).length > 0;
+  }
+
+  /** Allowed connections between two classes: the source's egress and the destination's ingress. */
+  classConnections(source: EndpointClass, destination: EndpointClass): ConnSet {
+    // Ingress first: destinations are more often isolated than sources, so this side ends most evaluations.
+    const ingress = evaluateDirection(this.appliedTiers(destination, 'ingress'), 'ingress', destination, { kind: 'class', cls: source });
+    if (ingress.isEmpty()) return ingress;
+    return ingress.intersect(evaluateDirection(this.appliedTiers(source, 'egress'), 'egress', source, { kind: 'class', cls: destination }));
+  }
+
+  /** Policies that can select pods of the namespace: its own namespaced policies and every global one. */
+  policiesIn(namespace: string): CompiledPolicy[] {
+    if (!this.policiesByNamespace) {
+      this.policiesByNamespace = new Map();
+      for (const policy of this.policies) {
+        const key = policy.ref.kind === 'CalicoGlobalNetworkPolicy' ? '' : (policy.ref.namespace ?? 'default');
+        const list = this.policiesByNamespace.get(key);
+        if (list) list.push(policy);
+        else this.policiesByNamespace.set(key, [policy]);
+      }
+    }
+    return [...(this.policiesByNamespace.get(namespace) ?? []), ...(this.policiesByNamespace.get('') ?? [])];
+  }
+
+  /** Returns the classes of one namespace. */
+  classesIn(namespace: string): EndpointClass[] {
+    if (!this.byNamespace) {
+      this.byNamespace = new Map();
+      for (const cls of this.classes) {
+        const list = this.byNamespace.get(cls.namespace);
+        if (list) list.push(cls);
+        else this.byNamespace.set(cls.namespace, [cls]);
+      }
+    }
+    return this.byNamespace.get(namespace) ?? [];
+  }
+
+  /** Allowed connections between two endpoints, including the rule that a pod's own node may always reach it. */
+  connections(source: Endpoint, destination: Endpoint): ConnSet {
+    if (source.kind === 'pod' && destination.kind === 'pod') {
+      if (isNodeLocal(source.pod, destination.pod)) {
+        const sourceClass = this.classOf(source.pod);
+        return evaluateDirection(this.appliedTiers(sourceClass, 'egress'), 'egress', sourceClass, { kind: 'class', cls: this.classOf(destination.pod) });
+      }
+      return this.classConnections(this.classOf(source.pod), this.classOf(destination.pod));
+    }
+    if (source.kind === 'external' && destination.kind === 'pod') {
+      const cls = this.classOf(destination.pod);
+      return evaluateDirection(this.appliedTiers(cls, 'ingress'), 'ingress', cls, { kind: 'external', range: source.range });
+    }
+    if (source.kind === 'pod' && destination.kind === 'external') {
+      const cls = this.classOf(source.pod);
+      return evaluateDirection(this.appliedTiers(cls, 'egress'), 'egress', cls, { kind: 'external', range: destination.range });
+    }
+    return ConnSet.NONE;
+  }
+
+  /** Ingress allowed into a class from a remote peer (the destination side only). */
+  ingress(cls: EndpointClass, remote: Peer): ConnSet {
+    return evaluateDirection(this.appliedTiers(cls, 'ingress'), 'ingress', cls, remote);
+  }
+
+  /** Egress allowed out of a class to a remote peer (the source side only). */
+  egress(cls: EndpointClass, remote: Peer): ConnSet {
+    return evaluateDirection(this.appliedTiers(cls, 'egress'), 'egress', cls, remote);
+  }
+
+  explainEgress(cls: EndpointClass, remote: Peer, protocol: number, port: number): DirectionDecision {
+    return explainDirection(this.appliedTiers(cls, 'egress'), 'egress', cls, remote, protocol, port);
+  }
+
+  explainIngress(cls: EndpointClass, remote: Peer, protocol: number, port: number): DirectionDecision {
+    return explainDirection(this.appliedTiers(cls, 'ingress'), 'ingress', cls, remote, protocol, port);
+  }
+
+  /**
+   * Splits the address space outside the pods at every CIDR that rules of this direction name: sources for
+   * ingress, destinations for egress. Each piece is wholly inside or outside every rule's addresses.
+   */
+  externalPieces(direction: Direction): AddressRange[] {
+    let pieces = this.pieces[direction];
+    if (!pieces) {
+      const sets = this.policies.flatMap((policy) => policy.rules[direction].flatMap((rule) => rule.remoteAddressSets));
+      pieces = partition([...sets, ...this.networkSets.map((set) => set.nets)]);
+      this.pieces[direction] = pieces;
+    }
+    return pieces;
+  }
+
+  private notice(message: string): void {
+    this.noticeSet.add(message);
+  }
+
+  private tierOrder(tier: string): number {
+    const known = KNOWN_TIER_ORDER[tier];
+    if (known !== undefined) return known;
+    this.unknownTiers.add(tier);
+    return DEFAULT_TIER_ORDER - 1;
+  }
+
+  private assignPolicies(): void {
+    const byNamespace = new Map<string, EndpointClass[]>();
+    for (const cls of this.classes) {
+      const list = byNamespace.get(cls.namespace);
+      if (list) list.push(cls);
+      else byNamespace.set(cls.namespace, [cls]);
+    }
+    const selected: Record<Direction, CompiledPolicy[][]> = { ingress: this.classes.map(() => []), egress: this.classes.map(() => []) };
+    for (const policy of this.policies) {
+      if (policy.skipped) continue;
+      const candidates = policy.ref.kind === 'CalicoGlobalNetworkPolicy' ? this.classes : (byNamespace.get(policy.ref.namespace ?? 'default') ?? []);
+      for (const cls of candidates) {
+        if (!policy.selects(cls)) continue;
+        for (const direction of policy.types) selected[direction][cls.id]?.push(policy);
+      }
+    }
+    for (const policy of this.policies) if (!policy.skipped) this.tierOrder(policy.tier);
+    const tierOrder = (tier: string) => this.tierOrder(tier);
+    for (const direction of ['ingress', 'egress'] as const) {
+      this.applied[direction] = selected[direction].map((policies) => (policies.length === 0 ? [] : groupByTier(policies, tierOrder)));
+    }
+  }
+}
+
+/** Tells whether the source is a host-network pod on the destination pod's node, whose traffic is always allowed. */
+export function isNodeLocal(source: PodEndpoint, destination: PodEndpoint): boolean {
+  return source.hostNetwork && !destination.hostNetwork && source.nodeName !== undefined && source.nodeName === destination.nodeName;
+}
+
+const models = new WeakMap<Inventory, ReachModel>();
+
+/** Returns the reachability model of an inventory, built once per inventory for the default options. */
+export function reachModel(inventory: Inventory, options?: ReachOptions): ReachModel {
+  if (options && options.ipBlocksMatchPods !== undefined) return new ReachModel(inventory, options);
+  let model = models.get(inventory);
+  if (!model) {
+    model = new ReachModel(inventory);
+    models.set(inventory, model);
+  }
+  return model;
+}
+
+function knownNamespaces(inventory: Inventory): KnownNamespace[] {
+  const names = new Set<string>(inventory.data.namespaces.map((namespace) => namespace.metadata.name));
+  for (const pod of inventory.data.pods) names.add(pod.metadata.namespace ?? 'default');
+  for (const policy of inventory.data.networkPolicies) names.add(policy.metadata.namespace ?? 'default');
+  return [...names].sort().map((name) => {
+    const labels = namespaceLabelsOf(inventory, name);
+    return { name, labels, calicoLabels: { ...labels, 'projectcalico.org/name': name } };
+  });
+}
+
+function compileNetworkSets(inventory: Inventory, notice: (message: string) => void): CompiledNetworkSet[] {
+  return inventory.data.calicoNetworkSets.map((set) => {
+    const kind = set.kind === 'GlobalNetworkSet' ? 'GlobalNetworkSet' : 'NetworkSet';
+    let nets = AddressSet.EMPTY;
+    try {
+      nets = AddressSet.fromCidrs(set.spec?.nets ?? []);
+    } catch (error) {
+      if (!(error instanceof InvalidCidrError)) throw error;
+      notice(`Calico ${kind} ${set.metadata.name} has an invalid address (${error.message}); it holds no addresses here`);
+    }
+    return {
+      kind,
+      ...(kind === 'NetworkSet' ? { namespace: set.metadata.namespace ?? 'default' } : {}),
+      name: set.metadata.name,
+      labels: set.metadata.labels,
+      nets,
+      source: set.source,
+    };
+  });
+}
+
+function buildClasses(inventory: Inventory, namespaces: KnownNamespace[], pieces: AddressRange[], ipBlocksMatchPods: boolean): { pods: PodEndpoint[]; classes: EndpointClass[] } {
+  const namespaceByName = new Map(namespaces.map((namespace) => [namespace.name, namespace]));
+  const all: Array<{ pod: m.Pod; synthesised: boolean }> = [
+    ...inventory.data.pods.map((pod) => ({ pod, synthesised: false })),
+    ...synthesisePods(inventory).map((pod) => ({ pod, synthesised: true })),
+  ];
+  const classes: EndpointClass[] = [];
+  const classByKey = new Map<string, EndpointClass>();
+  const pods: PodEndpoint[] = [];
+
+  for (const { pod, synthesised } of all) {
+    const namespace = pod.metadata.namespace ?? 'default';
+    const hostNetwork = pod.spec.hostNetwork === true;
+    const address = podAddress(pod);
+    const serviceAccount = pod.spec.serviceAccountName ?? 'default';
+    const namedPorts = namedPortsOf(pod);
+    const labels = sortedLabels(pod.metadata.labels);
+    let addressKey = '';
+    if (ipBlocksMatchPods || hostNetwork) addressKey = address ? String(pieceIndex(pieces, address.parsed)) : 'unknown';
+    const key = JSON.stringify([namespace, labels, namedPorts, serviceAccount, hostNetwork, addressKey]);
+
+    let cls = classByKey.get(key);
+    if (!cls) {
+      const known = namespaceByName.get(namespace);
+      const namespaceLabels = known?.labels ?? { 'kubernetes.io/metadata.name': namespace };
+      cls = {
+        id: classes.length,
+        namespace,
+        labels,
+        calicoLabels: {
+          ...labels,
+          'projectcalico.org/namespace': namespace,
+          'projectcalico.org/orchestrator': 'k8s',
+          'projectcalico.org/serviceaccount': serviceAccount,
+        },
+        namespaceLabels,
+        calicoNamespaceLabels: known?.calicoLabels ?? { ...namespaceLabels, 'projectcalico.org/name': namespace },
+        namedPorts,
+        serviceAccount,
+        hostNetwork,
+        ...(addressKey !== '' && address ? { address: address.parsed } : {}),
+        pods: [],
+      };
+      classes.push(cls);
+      classByKey.set(key, cls);
+    }
+    const endpoint: PodEndpoint = {
+      pod,
+      namespace,
+      name: pod.metadata.name,
+      classId: cls.id,
+      ...(address ? { address: address.parsed, addressText: address.text } : {}),
+      ...(pod.spec.nodeName ? { nodeName: pod.spec.nodeName } : {}),
+      hostNetwork,
+      workload: workloadOf(inventory, pod, namespace),
+      synthesised,
+    };
+    cls.pods.push(endpoint);
+    pods.push(endpoint);
+  }
+  return { pods, classes };
+}
+
+/** Returns the pod's top controller. A static pod, whose mirror Pod the Node owns, is its own workload. */
+function workloadOf(inventory: Inventory, pod: m.Pod, namespace: string): WorkloadRef {
+  const owner = inventory.owningWorkload(pod);
+  if (owner.kind === 'Node') return { kind: 'Pod', namespace, name: pod.metadata.name };
+  return { kind: owner.kind, namespace, name: owner.name };
+}
+
+function pieceIndex(pieces: AddressRange[], address: { family: 4 | 6; value: bigint }): number {
+  let low = 0;
+  let high = pieces.length - 1;
+  while (low <= high) {
+    const middle = (low + high) >> 1;
+    const piece = pieces[middle] as AddressRange;
+    if (piece.family < address.family || (piece.family === address.family && piece.to < address.value)) low = middle + 1;
+    else if (piece.family > address.family || piece.from > address.value) high = middle - 1;
+    else return middle;
+  }
+  return -1;
+}

@@ -1,0 +1,150 @@
+import type { SourceRef } from '../../inventory/source.js';
+import { formatAddress, formatRange } from './addresses.js';
+import type { DirectionDecision } from './evaluate.js';
+import { isNodeLocal, type Endpoint, type ReachModel } from './model.js';
+import { protocolName } from './ports.js';
+import { policyLabel, type CompiledPolicy, type Direction, type Peer, type PolicyRef } from './policy.js';
+
+// The answer to "may this source open this connection to this destination?", with the policy and rule
+// that decided each side, in data and in sentences.
+
+export interface PolicyMention {
+  kind: PolicyRef['kind'];
+  namespace?: string;
+  name: string;
+  tier: string;
+  source: SourceRef;
+}
+
+export interface SideVerdict {
+  direction: Direction;
+  allowed: boolean;
+  /** What decided: a rule, the end of a tier, no selecting policy, or a rule of the platform. */
+  decidedBy: 'rule' | 'end-of-tier' | 'no-policy' | 'passed-to-profile' | 'outside-pods' | 'host-network' | 'node-local';
+  policy?: PolicyMention;
+  /** One-based rule number within the policy's ingress or egress list. */
+  rule?: number;
+  ruleSummary?: string;
+  action?: string;
+  /** Policies that select the endpoint for this direction (when the end of a tier decided). */
+  selectingPolicies?: PolicyMention[];
+  sentence: string;
+}
+
+export interface ReachVerdict {
+  allowed: boolean;
+  source: string;
+  destination: string;
+  protocol: string;
+  port: number;
+  egress: SideVerdict;
+  ingress: SideVerdict;
+  assumptions: string[];
+  notModelled: string[];
+  explanation: string;
+}
+
+export function describeEndpoint(endpoint: Endpoint): string {
+  if (endpoint.kind === 'external') return endpoint.range.from === endpoint.range.to ? formatAddress(endpoint.range.family, endpoint.range.from) : formatRange(endpoint.range);
+  const synthesised = endpoint.pod.synthesised ? ` (synthesised from ${endpoint.pod.pod.synthesisedFrom})` : '';
+  return `${endpoint.pod.namespace}/${endpoint.pod.name}${synthesised}`;
+}
+
+/** Explains one connection (protocol and destination port) from the source to the destination. */
+export function explainConnection(model: ReachModel, source: Endpoint, destination: Endpoint, protocol: number, port: number): ReachVerdict {
+  const consulted: CompiledPolicy[] = [];
+  const egress = egressSide(model, source, destination, protocol, port, consulted);
+  const ingress = ingressSide(model, source, destination, protocol, port, consulted);
+  const allowed = egress.allowed && ingress.allowed;
+  const connection = `${protocolName(protocol)} ${port}`;
+  const head = `${describeEndpoint(source)} → ${describeEndpoint(destination)} on ${connection}: ${allowed ? 'allowed' : 'denied'}.`;
+  const notModelled = [...new Set(consulted.flatMap((policy) => policy.notModelled))].sort();
+  const assumptions = model.assumptions;
+  const explanation = [head, `Egress: ${egress.sentence}`, `Ingress: ${ingress.sentence}`, ...assumptions.map((text) => `Assumption: ${text}.`), ...notModelled.map((text) => `Not modelled: ${text}.`)].join('\n');
+  return {
+    allowed,
+    source: describeEndpoint(source),
+    destination: describeEndpoint(destination),
+    protocol: protocolName(protocol),
+    port,
+    egress,
+    ingress,
+    assumptions,
+    notModelled,
+    explanation,
+  };
+}
+
+function egressSide(model: ReachModel, source: Endpoint, destination: Endpoint, protocol: number, port: number, consulted: CompiledPolicy[]): SideVerdict {
+  if (source.kind === 'external') {
+    return { direction: 'egress', allowed: true, decidedBy: 'outside-pods', sentence: 'the source is outside the pods, so no egress policy applies to it.' };
+  }
+  const cls = model.classOf(source.pod);
+  if (cls.hostNetwork) {
+    return { direction: 'egress', allowed: true, decidedBy: 'host-network', sentence: 'the source uses the host network, so no pod policy selects it.' };
+  }
+  const remote: Peer = destination.kind === 'pod' ? { kind: 'class', cls: model.classOf(destination.pod) } : destination;
+  const decision = model.explainEgress(cls, remote, protocol, port);
+  for (const tier of model.appliedTiers(cls, 'egress')) consulted.push(...tier.policies);
+  return sideFromDecision('egress', decision, 'the source', protocol, port);
+}
+
+function ingressSide(model: ReachModel, source: Endpoint, destination: Endpoint, protocol: number, port: number, consulted: CompiledPolicy[]): SideVerdict {
+  if (destination.kind === 'external') {
+    return { direction: 'ingress', allowed: true, decidedBy: 'outside-pods', sentence: 'the destination is outside the pods, so no ingress policy applies to it.' };
+  }
+  const cls = model.classOf(destination.pod);
+  if (cls.hostNetwork) {
+    return { direction: 'ingress', allowed: true, decidedBy: 'host-network', sentence: 'the destination uses the host network, so no pod policy selects it.' };
+  }
+  if (source.kind === 'pod' && isNodeLocal(source.pod, destination.pod)) {
+    return { direction: 'ingress', allowed: true, decidedBy: 'node-local', sentence: `the source runs on the destination's node (${destination.pod.nodeName}) with the host network, and traffic from a pod's own node is always allowed.` };
+  }
+  const remote: Peer = source.kind === 'pod' ? { kind: 'class', cls: model.classOf(source.pod) } : source;
+  const decision = model.explainIngress(cls, remote, protocol, port);
+  for (const tier of model.appliedTiers(cls, 'ingress')) consulted.push(...tier.policies);
+  return sideFromDecision('ingress', decision, 'the destination', protocol, port);
+}
+
+function sideFromDecision(direction: Direction, decision: DirectionDecision, subject: string, protocol: number, port: number): SideVerdict {
+  const connection = `${protocolName(protocol)} ${port}`;
+  const passed = 'passedTiers' in decision && decision.passedTiers.length > 0 ? ` after ${tierList(decision.passedTiers)} passed it on` : '';
+  switch (decision.kind) {
+    case 'no-policy':
+      return { direction, allowed: true, decidedBy: 'no-policy', sentence: `no policy selects ${subject}${direction === 'egress' ? ' for egress' : ''}, so it is allowed.` };
+    case 'rule': {
+      const rule = decision.rule;
+      const verb = rule.action === 'Allow' ? 'allowed' : 'denied';
+      return {
+        direction,
+        allowed: decision.allowed,
+        decidedBy: 'rule',
+        policy: mention(decision.policy),
+        rule: rule.index + 1,
+        ruleSummary: rule.summary,
+        action: rule.action,
+        sentence: `${verb} by ${policyLabel(decision.policy.ref)} ${direction} rule ${rule.index + 1} (${rule.summary})${passed}.`,
+      };
+    }
+    case 'end-of-tier': {
+      const names = decision.policies.map((policy) => policyLabel(policy.ref)).join(', ');
+      return {
+        direction,
+        allowed: false,
+        decidedBy: 'end-of-tier',
+        selectingPolicies: decision.policies.map(mention),
+        sentence: `denied: ${names} select${decision.policies.length === 1 ? 's' : ''} ${subject} for ${direction} in tier ${decision.tier} and no rule of ${decision.policies.length === 1 ? 'it' : 'them'} matches ${connection}${passed}.`,
+      };
+    }
+    case 'passed-to-profile':
+      return { direction, allowed: true, decidedBy: 'passed-to-profile', sentence: `${tierList(decision.passedTiers)} ${decision.passedTiers.length === 1 ? 'passes' : 'pass'} it on and the namespace profile allows it.` };
+  }
+}
+
+function tierList(tiers: string[]): string {
+  return tiers.length === 1 ? `tier ${tiers[0]}` : `tiers ${tiers.join(', ')}`;
+}
+
+function mention(policy: CompiledPolicy): PolicyMention {
+  return { kind: policy.ref.kind, ...(policy.ref.namespace ? { namespace: policy.ref.namespace } : {}), name: policy.ref.name, tier: policy.tier, source: policy.ref.source };
+}

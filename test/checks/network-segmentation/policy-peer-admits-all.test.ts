@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { policyPeerAdmitsAll } from '../../../src/checks/network-segmentation/policy-peer-admits-all.js';
+import { calicoPolicy, namespace, networkPolicy, run } from './support.js';
+
+describe('policy-peer-admits-all', () => {
+  it('reports namespaceSelector {} and 0.0.0.0/0 peers', () => {
+    const policy = networkPolicy('shop', 'wide', { podSelector: {}, ingress: [{ from: [{ namespaceSelector: {} }] }, { from: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['10.0.0.0/8'] } }], ports: [{ port: 443 }] }] });
+    const titles = run(policyPeerAdmitsAll, [namespace('shop'), policy]).findings.map((finding) => finding.title);
+    expect(titles).toEqual(['NetworkPolicy shop/wide ingress rule 1 admits every namespace on every port', 'NetworkPolicy shop/wide ingress rule 2 admits every address on TCP 443']);
+  });
+
+  it('accepts selectors that name peers', () => {
+    const policy = networkPolicy('shop', 'narrow', { podSelector: {}, ingress: [{ from: [{ namespaceSelector: { matchLabels: { team: 'shop' } } }, { ipBlock: { cidr: '10.0.0.0/8' } }] }] });
+    expect(run(policyPeerAdmitsAll, [namespace('shop'), policy]).findings).toEqual([]);
+  });
+
+  it('ignores rules of a type the policy does not list', () => {
+    const policy = networkPolicy('shop', 'p', { podSelector: {}, policyTypes: ['Ingress'], ingress: [{ from: [{ podSelector: {} }] }], egress: [{}] });
+    expect(run(policyPeerAdmitsAll, [namespace('shop'), policy]).findings).toEqual([]);
+  });
+
+  it('reports Calico allow rules without peers, not deny rules', () => {
+    const policy = calicoPolicy('GlobalNetworkPolicy', 'g', { selector: 'all()', ingress: [{ action: 'Allow', protocol: 'TCP' }, { action: 'Deny' }] });
+    expect(run(policyPeerAdmitsAll, [policy]).findings.map((finding) => finding.title)).toEqual(['Calico GlobalNetworkPolicy g ingress rule 1 allows every pod and every address']);
+  });
+});

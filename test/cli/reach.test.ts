@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.js';
+import { writeSnapshot } from '../support/tmp.js';
+
+const namespaces = { apiVersion: 'v1', kind: 'List', items: ['shop', 'ops'].map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'kubernetes.io/metadata.name': name } } })) };
+
+function pod(namespace: string, name: string, labels: Record<string, string>, ports: object[] = []): object {
+  return { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace, labels }, spec: { containers: [{ name: 'main', image: 'example/app:1', ports }] }, status: { phase: 'Running' } };
+}
+
+const pods = {
+  apiVersion: 'v1',
+  kind: 'List',
+  items: [pod('shop', 'db-0', { app: 'db' }, [{ name: 'pg', containerPort: 5432 }]), pod('shop', 'api-1', { app: 'api' }), pod('ops', 'debug', { app: 'debug' })],
+};
+const service = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'db', namespace: 'shop' }, spec: { selector: { app: 'db' }, ports: [{ port: 15432, targetPort: 'pg' }] } };
+const policy = {
+  apiVersion: 'networking.k8s.io/v1',
+  kind: 'NetworkPolicy',
+  metadata: { name: 'db-clients', namespace: 'shop' },
+  spec: { podSelector: { matchLabels: { app: 'db' } }, ingress: [{ from: [{ podSelector: { matchLabels: { app: 'api' } } }], ports: [{ port: 5432 }] }] },
+};
+
+async function snapshot(): Promise<string> {
+  return writeSnapshot({ 'namespaces.json': namespaces, 'pods.json': pods, 'service.json': service, 'policies.json': { apiVersion: 'v1', kind: 'List', items: [policy] } });
+}
+
+describe('rampart reach', () => {
+  it('prints allowed with the deciding rule', async () => {
+    const result = await runCli('reach', await snapshot(), '--from', 'shop/api-1', '--to', 'shop/db-0', '--port', '5432');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^shop\/api-1 → shop\/db-0 on TCP 5432: allowed\./);
+    expect(result.stdout).toContain('Ingress: allowed by NetworkPolicy shop/db-clients ingress rule 1');
+    expect(result.stdout).toContain('Egress: no policy selects the source for egress');
+  });
+
+  it('exits 1 when denied and names the selecting policy', async () => {
+    const result = await runCli('reach', await snapshot(), '--from', 'ops/debug', '--to', 'shop/db-0', '--port', '5432');
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('denied: NetworkPolicy shop/db-clients selects the destination for ingress in tier default and no rule of it matches TCP 5432');
+  });
+
+  it('says no policy selects the destination', async () => {
+    const result = await runCli('reach', await snapshot(), '--from', 'shop/db-0', '--to', 'ops/debug', '--port', '80', '-o', 'json');
+    const body = JSON.parse(result.stdout) as { allowed: boolean; explanation: string; ingress: { decidedBy: string } };
+    expect(body.allowed).toBe(true);
+    expect(body.ingress.decidedBy).toBe('no-policy');
+    expect(body.explanation).toContain('no policy selects the destination');
+  });
+
+  it('resolves a Service to its pods and target port', async () => {
+    const result = await runCli('reach', await snapshot(), '--from', 'shop/api-1', '--to', 'shop/service/db', '--port', '15432', '-o', 'json');
+    const body = JSON.parse(result.stdout) as { allowed: boolean; port: number; destination: string };
+    expect(result.code).toBe(0);
+    expect(body.port).toBe(5432);
+    expect(body.destination).toBe('shop/db-0');
+  });
+
+  it('rejects a Service port the Service does not have', async () => {
+    const result = await runCli('reach', await snapshot(), '--from', 'shop/api-1', '--to', 'shop/service/db', '--port', '5432');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('has no port 5432/TCP (ports: 15432/TCP)');
+  });
+
+  it('rejects an unknown pod with a hint', async () => {
+    const result = await runCli('reach', await snapshot(), '--from', 'shop/nope', '--to', 'shop/db-0', '--port', '5432');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('no pod or workload nope in namespace shop (workloads there: pod/api-1, pod/db-0)');
+  });
+
+  it('prints the matrix in connlist form', async () => {
+    const result = await runCli('reach', await snapshot(), '--matrix');
+    expect(result.code).toBe(0);
+    const lines = result.stdout.trim().split('\n');
+    expect(lines).toContain('shop/api-1[Pod] => shop/db-0[Pod] : TCP 5432');
+    expect(lines).not.toContain('ops/debug[Pod] => shop/db-0[Pod] : TCP 5432');
+    expect(lines).toContain('0.0.0.0-255.255.255.255[External] => ops/debug[Pod] : All Connections');
+  });
+
+  it('writes the matrix as CSV and markdown', async () => {
+    const root = await snapshot();
+    const csv = await runCli('reach', root, '--matrix', '-o', 'csv');
+    expect(csv.stdout.split('\n')[0]).toBe('source,destination,connections');
+    const markdown = await runCli('reach', root, '--matrix', '-o', 'markdown');
+    expect(markdown.stdout).toContain('| shop/api-1[Pod] | shop/db-0[Pod] | TCP 5432 |');
+  });
+
+  it('rejects a bad port', async () => {
+    const result = await runCli('reach', await snapshot(), '--from', 'shop/api-1', '--to', 'shop/db-0', '--port', 'http');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--port http is not PORT or PORT/PROTOCOL');
+  });
+});
