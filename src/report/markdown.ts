@@ -40,8 +40,24 @@ export function renderMarkdown(report: Report): string {
       }
       lines.push('');
     }
+    if (finding.paths && finding.paths.length > 0) {
+      lines.push('**Paths**', '');
+      for (const path of finding.paths) {
+        const hops = path.hops.map((hop) => `${hop.kind} ${hop.id} (${hop.decision}${hop.detail ? `: ${hop.detail}` : ''})`).join(' → ');
+        lines.push(`- ${inline(`${path.source} → ${hops} → ${path.target.kind} ${path.target.id} ${path.protocol} ${path.port}`)}`);
+      }
+      lines.push('');
+    }
+    let lastVerification: string | undefined;
     for (const remediation of finding.remediations) {
-      lines.push(`**Remediation: ${inline(remediation.title)}** (${remediation.format})`, '');
+      const safety = remediation.safety === 'fix' ? 'verified fix' : remediation.safety === 'suggestion' ? 'suggestion for review' : undefined;
+      lines.push(`**Remediation: ${inline(remediation.title)}** (${remediation.format}${safety ? `, ${safety}` : ''})`, '');
+      // Alternatives rendered in several formats share one verification; it is printed once, before the first.
+      if (remediation.verification && remediation.verification !== lastVerification && !remediation.content.includes(remediation.verification.split('\n')[0] ?? '')) {
+        for (const line of remediation.verification.split('\n')) lines.push(`> ${inline(line)}`);
+        lines.push('');
+      }
+      lastVerification = remediation.verification;
       lines.push(fence(remediation.content, languageOf(remediation.format)), '');
     }
   });

@@ -62,7 +62,8 @@ export function pathFromVerdict(verdict: ReachVerdict, target: { kind: string; i
   const hop = (side: ReachVerdict['egress']): PathHop => ({
     kind: side.direction === 'egress' ? 'egress' : 'ingress',
     id: side.policy ? `${side.policy.kind} ${side.policy.namespace ? `${side.policy.namespace}/` : ''}${side.policy.name}${side.rule ? ` rule ${side.rule}` : ''}` : side.decidedBy,
-    decision: side.sentence,
+    decision: side.allowed ? 'allow' : 'deny',
+    detail: side.sentence,
     ...(side.policy ? { source: side.policy.source } : {}),
   });
   return { source: verdict.source, protocol: verdict.protocol, port: verdict.port, target, hops: [hop(verdict.egress), hop(verdict.ingress)] };

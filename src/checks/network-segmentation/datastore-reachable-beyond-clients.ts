@@ -18,6 +18,7 @@ import {
 } from '../../engines/reach/index.js';
 import type { NetworkPolicyFix } from '../fixes/network-policy.js';
 import type { Check, CheckContext, CheckOutcome, Evidence, EvidencePath, FindingDraft } from '../types.js';
+import { rangeToCidrs } from '../../engines/reach/addresses.js';
 import { countByNamespace, examplePath, MAX_EXAMPLE_PATHS, plural, policyWorkload, workloadLabel, workloadResource } from './common.js';
 
 // Addresses that are not routed on the internet (RFC 1918, RFC 6598, link-local, loopback, ULA).
@@ -126,7 +127,12 @@ function examplePaths(model: ReachModel, datastore: Datastore, excess: PodEndpoi
   }
   const paths = chosen.map((pod) => examplePath(model, { kind: 'pod', pod }, target, port.protocol, port.port));
   const firstExternal = external[0];
-  if (firstExternal) paths.push(examplePath(model, { kind: 'external', range: { ...firstExternal.range, to: firstExternal.range.from } }, target, port.protocol, port.port));
+  if (firstExternal) {
+    // The engine explains one representative address; the path names the whole range it stands for.
+    const path = examplePath(model, { kind: 'external', range: { ...firstExternal.range, to: firstExternal.range.from } }, target, port.protocol, port.port);
+    const cidrs = rangeToCidrs(firstExternal.range);
+    paths.push({ ...path, source: cidrs.length > 3 ? `${cidrs.slice(0, 3).join(', ')} and ${cidrs.length - 3} more` : cidrs.join(', ') });
+  }
   return paths;
 }
 

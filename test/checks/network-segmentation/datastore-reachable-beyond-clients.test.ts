@@ -27,7 +27,8 @@ describe('datastore-reachable-beyond-clients', () => {
     expect(finding.problem).toContain('By namespace: ops (1 pod), shop (1 pod).');
     expect(finding.evidence.map((item) => item.fact)).toContain('Deployment shop/api is a client: env DATABASE_URL of container main names Service shop/db.');
     expect(finding.paths?.[0]?.source).toBe('ops/debug');
-    expect(finding.paths?.[0]?.hops[1]?.decision).toContain('allowed by NetworkPolicy shop/db ingress rule 1');
+    expect(finding.paths?.[0]?.hops[1]?.decision).toBe('allow');
+    expect(finding.paths?.[0]?.hops[1]?.detail).toContain('allowed by NetworkPolicy shop/db ingress rule 1');
   });
 
   it('never copies env values into findings', () => {
