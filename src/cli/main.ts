@@ -2,7 +2,10 @@ import { Command, CommanderError } from 'commander';
 import { SnapshotError } from '../collect/snapshot.js';
 import { ConfigError } from '../config/load.js';
 import { registerAudit } from './commands/audit.js';
+import { registerExposure } from './commands/exposure.js';
+import { registerCollect } from './commands/collect.js';
 import { registerDiff } from './commands/diff.js';
+import { registerReach } from './commands/reach.js';
 import { UsageError, type Io } from './io.js';
 import { VERSION } from './version.js';
 
@@ -26,7 +29,10 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
 
   // Each command lives in its own module under commands/ and sets exit.code from its action.
   registerAudit(program, io, exit);
+  registerExposure(program, io, exit);
+  registerCollect(program, io, exit);
   registerDiff(program, io, exit);
+  registerReach(program, io, exit);
 
   try {
     await program.parseAsync(argv);
