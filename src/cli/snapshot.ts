@@ -14,7 +14,9 @@ export async function loadSnapshotForCli(snapshot: string, io: Io, progress: (te
     const where = problem.path
       ? formatSource({ file: problem.file, path: problem.path, ...(problem.document === undefined ? {} : { document: problem.document }) })
       : problem.file;
-    io.stderr(`rampart: ${problem.level}: ${where}: ${problem.message}\n`);
+    // An invalid object or file is skipped and the rest audited, so it is reported as skipped, not as a fatal error.
+    const label = problem.level === 'error' ? 'skipped' : 'warning';
+    io.stderr(`rampart: ${label}: ${where}: ${problem.message}\n`);
   }
   if (load.inventory.data.present.size === 0) {
     const reason = load.problems.length > 0 ? 'every file was invalid' : 'no file holds an AWS CLI or kubectl output Rampart reads';

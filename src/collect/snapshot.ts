@@ -83,7 +83,9 @@ export function parseYamlFile(file: string, text: string): { file?: RawFile; pro
     if (firstError) {
       const position = firstError.linePos?.[0];
       const where = position ? ` at line ${position.line}, column ${position.col}` : '';
-      problems.push({ level: 'error', file, document: index, message: `is not valid YAML${where}: ${firstError.message.split('\n')[0]}` });
+      // The yaml library appends the position to its own message; Rampart states it once, in its own words.
+      const detail = (firstError.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
+      problems.push({ level: 'error', file, document: index, message: `is not valid YAML${where}: ${detail}` });
       return;
     }
     const value: unknown = document.toJS({ maxAliasCount: 100 });

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -73,7 +73,7 @@ describe('rampart CLI', () => {
     const root = await writeSnapshot({ 'a.json': '{"Vpcs": [', 'b.yaml': 'kind: [' });
     const result = await runCli('audit', root);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('rampart: error: a.json: is not valid JSON');
+    expect(result.stderr).toContain('rampart: skipped: a.json: is not valid JSON');
     expect(result.stderr).toContain('nothing to audit');
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
@@ -99,7 +99,9 @@ describe('rampart CLI', () => {
     const json = JSON.parse((await runCli('audit', root, '-o', 'json')).stdout) as { findings: Array<{ severity: string }> };
     expect(json.findings.length).toBeGreaterThan(0);
     const severity = json.findings[0]?.severity as string;
-    expect((await runCli('audit', root, '--fail-on', severity)).code).toBe(1);
+    const failing = await runCli('audit', root, '--fail-on', severity);
+    expect(failing.code).toBe(1);
+    expect(failing.stderr).toMatch(new RegExp(`^rampart: \\d+ finding\\(s\\) at or above ${severity}: exit code 1\\n$`));
     expect((await runCli('audit', root, '--fail-on', 'critical')).code).toBe(severity === 'critical' ? 1 : 0);
     expect((await runCli('audit', root)).code).toBe(0);
   });
@@ -147,6 +149,19 @@ describe('bin/rampart.js', () => {
     const { stdout } = await run(process.execPath, [path.join(REPO_ROOT, 'bin/rampart.js'), '--help'], { cwd: REPO_ROOT });
     expect(stdout).toContain('Usage: rampart');
     expect(stdout).toContain('audit');
+  });
+
+  it('ends quietly when the reader closes the pipe', async () => {
+    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin/rampart.js'), 'audit', path.join(REPO_ROOT, 'examples/sde-cluster'), '-o', 'json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    // Read one chunk, then close the pipe as `head -c 100` does.
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).not.toContain('EPIPE');
+    expect(code).toBe(0);
   });
 
   it('exits 2 as a real process on bad input', async () => {

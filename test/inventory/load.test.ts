@@ -141,6 +141,7 @@ describe('bad input', () => {
     expect(problems).toHaveLength(1);
     expect(problems[0]?.file).toBe('bad.yaml');
     expect(problems[0]?.message).toMatch(/^is not valid YAML at line \d+, column \d+/);
+    expect(problems[0]?.message.match(/at line/g)).toHaveLength(1);
   });
 
   it('skips one object with a wrong shape and keeps the rest', async () => {

@@ -98,6 +98,11 @@ async function runAudit(snapshot: string | undefined, options: AuditCliOptions, 
   }
 
   if (options.strict && report.summary.inputErrors > 0) return EXIT.usage;
-  if (options.failOn && countAtOrAbove(report, options.failOn) > 0) return EXIT.findings;
+  const failing = options.failOn ? countAtOrAbove(report, options.failOn) : 0;
+  if (options.failOn && failing > 0) {
+    // The report may have gone to a file: say on stderr why the run fails, so a CI log shows it.
+    io.stderr(`rampart: ${failing} finding(s) at or above ${options.failOn}: exit code ${EXIT.findings}\n`);
+    return EXIT.findings;
+  }
   return EXIT.ok;
 }
