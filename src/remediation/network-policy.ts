@@ -1,5 +1,6 @@
 import { Document, stringify } from 'yaml';
 import type { NetworkPolicyFix, PolicyWorkload } from '../checks/fixes/network-policy.js';
+import { plural } from '../checks/network-segmentation/common.js';
 import {
   ConnSet,
   inventoryWithPolicyChange,
@@ -198,7 +199,7 @@ function verify(inventory: Inventory, before: ReachModel, fix: NetworkPolicyFix,
   lines.push(keep.length > 0 ? `- clients that keep access: ${keep.join(', ')}` : '- no client keeps access');
   if (lostClients.length > 0) lines.push(`- clients that would LOSE access (the change is wrong for them): ${lostClients.join(', ')}`);
   lines.push(lose.length > 0 ? `- sources that lose access: ${summarise(lose)}` : '- no source loses access');
-  if (baseline.external.length > 0) lines.push(result.external.length === 0 ? '- addresses outside the pods lose access' : `- addresses outside the pods that still have access: ${result.external.length} ranges`);
+  if (baseline.external.length > 0) lines.push(result.external.length === 0 ? '- addresses outside the pods lose access' : `- addresses outside the pods that still have access: ${plural(result.external.length, 'range')}`);
   if (stillOthers.length > 0) lines.push(`- other sources that still have access: ${summarise(stillOthers)}`);
   if (gained.length > 0) lines.push(`- sources that GAIN access: ${gained.join(', ')}`);
   if (notAdmittedLosing.length > 0) lines.push(`- related workloads that lose access because nothing shows they connect (add them if they do): ${notAdmittedLosing.join(', ')}`);
@@ -246,5 +247,5 @@ function summarise(keys: string[]): string {
   }
   const namespaces = [...byNamespace.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([namespace, count]) => `${namespace} (${count})`);
   const examples = keys.slice(0, 5).join(', ');
-  return `${keys.length} workloads in ${byNamespace.size} namespaces: ${namespaces.join(', ')}; for example ${examples}${keys.length > 5 ? ', …' : ''}`;
+  return `${plural(keys.length, 'workload')} in ${plural(byNamespace.size, 'namespace')}: ${namespaces.join(', ')}; for example ${examples}${keys.length > 5 ? ', …' : ''}`;
 }

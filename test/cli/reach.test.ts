@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
 import { writeSnapshot } from '../support/tmp.js';
@@ -89,5 +91,81 @@ describe('rampart reach', () => {
     const result = await runCli('reach', await snapshot(), '--from', 'shop/api-1', '--to', 'shop/db-0', '--port', 'http');
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('--port http is not PORT or PORT/PROTOCOL');
+  });
+});
+
+describe('rampart reach output options', () => {
+  it('accepts text and txt for a query', async () => {
+    const root = await snapshot();
+    const query = ['--from', 'shop/api-1', '--to', 'shop/db-0', '--port', '5432'];
+    const text = await runCli('reach', root, ...query, '-o', 'text');
+    const txt = await runCli('reach', root, ...query, '-o', 'txt');
+    expect(txt.code).toBe(0);
+    expect(txt.stderr).toBe('');
+    expect(txt.stdout).toMatch(/^shop\/api-1 → shop\/db-0 on TCP 5432: allowed\./);
+    expect(txt.stdout).toBe(text.stdout);
+  });
+
+  it('accepts text and txt for the matrix', async () => {
+    const root = await snapshot();
+    const text = await runCli('reach', root, '--matrix', '-o', 'text');
+    const txt = await runCli('reach', root, '--matrix', '-o', 'txt');
+    const unset = await runCli('reach', root, '--matrix');
+    expect(text.code).toBe(0);
+    expect(text.stderr).toBe('');
+    expect(text.stdout).toContain('shop/api-1[Pod] => shop/db-0[Pod] : TCP 5432');
+    expect(text.stdout).toBe(txt.stdout);
+    expect(text.stdout).toBe(unset.stdout);
+  });
+
+  it('prints the matrix as JSON', async () => {
+    const result = await runCli('reach', await snapshot(), '--matrix', '-o', 'json');
+    const body = JSON.parse(result.stdout) as { connections: Array<{ source: string; destination: string; connections: string }> };
+    expect(body.connections).toContainEqual({ source: 'shop/api-1[Pod]', destination: 'shop/db-0[Pod]', connections: 'TCP 5432' });
+  });
+
+  it('rejects csv and markdown for a query', async () => {
+    for (const format of ['csv', 'markdown']) {
+      const result = await runCli('reach', await snapshot(), '--from', 'shop/api-1', '--to', 'shop/db-0', '--port', '5432', '-o', format);
+      expect(result.code, format).toBe(2);
+      expect(result.stdout, format).toBe('');
+      expect(result.stderr, format).toBe(`rampart: error: output format ${format} is for --matrix only; a query prints text (or txt) or json\n`);
+    }
+  });
+
+  it('rejects an unknown format', async () => {
+    const result = await runCli('reach', await snapshot(), '--matrix', '-o', 'yaml');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("argument 'yaml' is invalid. Allowed choices are text, txt, json, csv, markdown.");
+  });
+
+  it('writes a denied query to --output', async () => {
+    const root = await snapshot();
+    const target = path.join(root, 'verdict.json');
+    const result = await runCli('reach', root, '--from', 'ops/debug', '--to', 'shop/db-0', '--port', '5432', '-o', 'json', '--output', target);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    const body = JSON.parse(readFileSync(target, 'utf8')) as { allowed: boolean; source: string };
+    expect(body.allowed).toBe(false);
+    expect(body.source).toBe('ops/debug');
+  });
+
+  it('writes the matrix to --output', async () => {
+    const root = await snapshot();
+    const target = path.join(root, 'matrix.csv');
+    const result = await runCli('reach', root, '--matrix', '-o', 'csv', '--output', target);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('');
+    const lines = readFileSync(target, 'utf8').split('\n');
+    expect(lines[0]).toBe('source,destination,connections');
+    expect(lines).toContain('shop/api-1[Pod],shop/db-0[Pod],TCP 5432');
+  });
+
+  it('rejects an --output it cannot write', async () => {
+    const root = await snapshot();
+    const target = path.join(root, 'no-such-folder', 'matrix.txt');
+    const result = await runCli('reach', root, '--matrix', '--output', target);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(new RegExp(`^rampart: error: cannot write ${target.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: ENOENT`));
   });
 });

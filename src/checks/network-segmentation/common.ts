@@ -57,6 +57,18 @@ export function plural(count: number, singular: string, pluralForm = `${singular
   return `${count} ${count === 1 ? singular : pluralForm}`;
 }
 
+/** Joins items as prose: `a`, `a and b`, `a, b and c`. */
+export function listPhrase(items: string[]): string {
+  if (items.length <= 1) return items.join('');
+  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
+
+/** Lists up to `max` items, then counts the rest: `a, b, and 3 more namespaces`. */
+export function listWithMore(items: string[], max: number, noun: string): string {
+  if (items.length <= max) return items.join(', ');
+  return `${items.slice(0, max).join(', ')}, and ${plural(items.length - max, `more ${noun}`)}`;
+}
+
 /** An evidence path from a verdict: the source's egress decision, then the destination's ingress decision. */
 export function pathFromVerdict(verdict: ReachVerdict, target: { kind: string; id: string }): EvidencePath {
   const hop = (side: ReachVerdict['egress']): PathHop => ({

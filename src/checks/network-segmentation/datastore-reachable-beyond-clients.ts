@@ -19,7 +19,7 @@ import {
 import type { NetworkPolicyFix } from '../fixes/network-policy.js';
 import type { Check, CheckContext, CheckOutcome, Evidence, EvidencePath, FindingDraft } from '../types.js';
 import { rangeToCidrs } from '../../engines/reach/addresses.js';
-import { countByNamespace, examplePath, MAX_EXAMPLE_PATHS, plural, policyWorkload, workloadLabel, workloadResource } from './common.js';
+import { countByNamespace, examplePath, listPhrase, MAX_EXAMPLE_PATHS, plural, policyWorkload, workloadLabel, workloadResource } from './common.js';
 
 // Addresses that are not routed on the internet (RFC 1918, RFC 6598, link-local, loopback, ULA).
 const NON_PUBLIC = AddressSet.fromCidrs(['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', '169.254.0.0/16', '127.0.0.0/8', '0.0.0.0/8', 'fc00::/7', 'fe80::/10', '::1/128']);
@@ -79,7 +79,9 @@ function findingFor(model: ReachModel, datastore: Datastore, reachers: Reachers,
 
   const severity = otherNamespaces.length > 0 || publicRanges.length > 0 ? 'high' : 'medium';
   const where = byNamespace.map((entry) => `${entry.namespace} (${plural(entry.pods, 'pod')})`).join(', ');
-  const clientText = inferred.clients.length === 0 ? 'no client could be inferred' : `${plural(inferred.clients.length, 'inferred client')} (${inferred.clients.map((client) => workloadLabel(client.workload)).join(', ')})`;
+  const clientLabels = inferred.clients.map((client) => workloadLabel(client.workload));
+  const clientText =
+    clientLabels.length === 0 ? 'no client could be inferred' : clientLabels.length === 1 ? `its only inferred client is ${clientLabels[0]}` : `its inferred clients are ${listPhrase(clientLabels)}`;
   const sources: string[] = [];
   if (excessPods.length > 0) sources.push(`${plural(excessPods.length, 'pod')} of ${plural(excessWorkloads, 'workload')} in ${plural(byNamespace.length, 'namespace')}`);
   if (external.length > 0) sources.push(publicRanges.length > 0 ? 'public addresses outside the cluster' : 'private addresses outside the pods');
@@ -90,7 +92,7 @@ function findingFor(model: ReachModel, datastore: Datastore, reachers: Reachers,
     ...(byNamespace.length > 0 ? [{ fact: `Pods beyond the clients that may connect on ${ports}: ${where}.` }] : []),
     ...(ranges.length > 0 ? [{ fact: `Address ranges outside the pods that the policies admit on ${ports}: ${ranges.slice(0, 6).join(', ')}${ranges.length > 6 ? `, and ${ranges.length - 6} more` : ''}.` }] : []),
     ...inferred.clients.map((client) => ({ fact: `${workloadLabel(client.workload)} is a client: ${client.reasons.join('; ')}.`, source: client.pods[0]?.pod.source })),
-    ...inferred.related.map((entry) => ({ fact: `${workloadLabel(entry.workload)} is related (${entry.reasons.join('; ')}) but no reference names the datastore, so it is not counted as a client.` })),
+    ...inferred.related.map((entry) => ({ fact: `${workloadLabel(entry.workload)} is related (${entry.reasons.join('; ')}) but no reference names the datastore, so it is not counted as a client.`, source: entry.pods[0]?.pod.source })),
     ...admittingPolicies(model, datastore, excessPods, external.map((entry) => entry.range)).map((policy) => ({ fact: `${policyLabel(policy.ref)} admits sources beyond the clients.`, source: policy.ref.source })),
     ...(inferred.basis === 'none' ? [{ fact: 'No client could be inferred: no env value names its Services and no Helm release or part-of label relates another workload to it.' }] : []),
   ];

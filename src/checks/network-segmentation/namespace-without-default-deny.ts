@@ -28,10 +28,10 @@ export const namespaceWithoutDefaultDeny: Check = {
         severity: missing.includes('ingress') ? 'medium' : 'low',
         title: `Namespace ${namespace} has no default deny for ${missing.join(' or ')}`,
         resources: [{ kind: 'Namespace', name: namespace }],
-        problem: `No policy selects all ${plural(pods, 'pod')} of namespace ${namespace} for ${missing.join(' and ')} without allowing every peer, so ${missing.map((direction) => (direction === 'ingress' ? 'traffic into' : 'traffic out of')).join(' and ')} its pods is allowed unless a rule says otherwise.`,
+        problem: `No policy selects ${pods === 1 ? 'the only pod' : `all ${plural(pods, 'pod')}`} of namespace ${namespace} for ${missing.join(' and ')} without allowing every peer, so ${missing.map((direction) => (direction === 'ingress' ? 'traffic into' : 'traffic out of')).join(' and ')} ${pods === 1 ? 'it' : 'its pods'} is allowed unless a rule says otherwise.`,
         risk: 'A new workload, or one whose policy misses a port or peer, is open by default; a default deny makes every allowed flow explicit.',
         recommendation: `Add a NetworkPolicy with podSelector: {} and policyTypes [${missing.map((direction) => (direction === 'ingress' ? 'Ingress' : 'Egress')).join(', ')}] in ${namespace}${missing.includes('egress') ? ', with an egress rule for DNS to kube-dns' : ''}, then allow the flows the workloads need.`,
-        evidence: [{ fact: `Namespace ${namespace} runs ${plural(pods, 'pod')} and no policy isolates all of them for ${missing.join(' and ')}.`, ...(object ? { source: object.source } : {}) }],
+        evidence: [{ fact: `Namespace ${namespace} runs ${plural(pods, 'pod')} and no policy isolates ${pods === 1 ? 'it' : 'all of them'} for ${missing.join(' and ')}.`, ...(object ? { source: object.source } : {}) }],
         key: `${namespace}|${missing.join(',')}`,
       });
     }

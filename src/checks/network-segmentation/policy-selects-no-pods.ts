@@ -1,5 +1,6 @@
 import { policyLabel, reachModel } from '../../engines/reach/index.js';
 import type { Check, CheckContext, CheckOutcome, FindingDraft } from '../types.js';
+import { plural } from './common.js';
 
 export const policySelectsNoPods: Check = {
   meta: {
@@ -20,11 +21,13 @@ export const policySelectsNoPods: Check = {
       if (policy.skipped) continue;
       if (model.classes.some((cls) => policy.selects(cls))) continue;
       const label = policyLabel(policy.ref);
+      const namespace = policy.ref.namespace;
+      const inNamespace = namespace ? ` and ${plural(model.pods.filter((pod) => pod.namespace === namespace).length, 'pod')} in namespace ${namespace}` : '';
       findings.push({
         severity: 'low',
         title: `${label} selects no pods`,
         resources: [{ kind: policy.ref.kind, ...(policy.ref.namespace ? { namespace: policy.ref.namespace } : {}), name: policy.ref.name }],
-        problem: `${label} selects none of the ${model.pods.length} pods in the snapshot${policy.ref.namespace ? ` (${model.pods.filter((pod) => pod.namespace === policy.ref.namespace).length} in its namespace)` : ''}.`,
+        problem: `${label} selects no pod of the snapshot, which has ${plural(model.pods.length, 'pod')} in total${inNamespace}.`,
         risk: 'A policy that selects nothing gives no protection, often because of a label typo, while its authors believe it is in force.',
         recommendation: 'Fix the selector to match the intended pods, or delete the policy.',
         evidence: [{ fact: `${label} is defined here.`, source: policy.ref.source }],

@@ -1,3 +1,4 @@
+import { writeFile } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
 import {
   computeMatrix,
@@ -18,8 +19,12 @@ import type * as m from '../../inventory/model.js';
 import { EXIT, UsageError, type ExitState, type Io } from '../io.js';
 import { loadSnapshotForCli } from '../snapshot.js';
 
-const QUERY_FORMATS = ['text', 'json'] as const;
-const MATRIX_FORMATS = ['txt', 'json', 'csv', 'markdown'] as const;
+// One list of format names for both modes; `txt` is an alias of `text`. CSV and markdown are tables, so only
+// the matrix has them.
+const FORMATS = ['text', 'txt', 'json', 'csv', 'markdown'] as const;
+const MATRIX_ONLY_FORMATS: readonly Format[] = ['csv', 'markdown'];
+type Format = (typeof FORMATS)[number];
+type ResolvedFormat = Exclude<Format, 'txt'>;
 const IPBLOCK_MODES = ['cni', 'match-pods', 'outside-only'] as const;
 
 interface ReachCliOptions {
@@ -27,7 +32,8 @@ interface ReachCliOptions {
   to?: string;
   port?: string;
   matrix?: boolean;
-  format?: string;
+  format: Format;
+  output?: string;
   ipblocks: (typeof IPBLOCK_MODES)[number];
   quiet?: boolean;
 }
@@ -41,12 +47,13 @@ export function registerReach(program: Command, io: Io, exit: ExitState): void {
     .option('--to <endpoint>', 'destination: NAMESPACE/POD, NAMESPACE/service/NAME, NAMESPACE/KIND/NAME of a workload, or an IP address')
     .option('--port <port>', 'destination port and protocol, such as 5432 or 53/UDP (default protocol TCP); for a Service, the Service port')
     .option('--matrix', 'list every allowed connection between workloads and address ranges instead')
-    .option('-o, --format <format>', `output format: ${QUERY_FORMATS.join(' or ')} for a query (default text); ${MATRIX_FORMATS.join(', ')} for --matrix (default txt)`)
+    .addOption(new Option('-o, --format <format>', 'output format: text (or txt) or json for a query; text, json, csv or markdown for --matrix').choices(FORMATS).default('text'))
+    .option('--output <file>', 'write the result to FILE instead of standard output')
     .addOption(new Option('--ipblocks <mode>', 'whether ipBlocks and Calico nets match pod IP addresses: as the CNI found in the snapshot does, always, or never').choices(IPBLOCK_MODES).default('cni'))
     .option('-q, --quiet', 'print no progress on standard error')
     .addHelpText(
       'after',
-      '\nExit codes:\n  0  allowed (query), or the matrix was printed\n  1  denied (query)\n  2  usage error or unusable input\n\nExamples:\n  rampart reach ./snapshot --from shop/web-7d4f9 --to shop/service/postgresql --port 5432\n  rampart reach ./snapshot --from 203.0.113.7 --to shop/db-0 --port 5432 -o json\n  rampart reach ./snapshot --matrix -o csv',
+      '\nExit codes:\n  0  allowed (query), or the matrix was written\n  1  denied (query)\n  2  usage error or unusable input\n\nExamples:\n  rampart reach ./snapshot --from shop/web-7d4f9 --to shop/service/postgresql --port 5432\n  rampart reach ./snapshot --from 203.0.113.7 --to shop/db-0 --port 5432 -o json\n  rampart reach ./snapshot --matrix -o csv --output matrix.csv',
     )
     .action(async (snapshot: string, options: ReachCliOptions) => {
       exit.code = await runReach(snapshot, options, io);
@@ -57,18 +64,16 @@ async function runReach(snapshot: string, options: ReachCliOptions, io: Io): Pro
   const progress = (text: string) => {
     if (!options.quiet && io.isTty) io.stderr(`${text}\n`);
   };
+  const format: ResolvedFormat = options.format === 'txt' ? 'text' : options.format;
   if (options.matrix) {
     if (options.from || options.to || options.port) throw new UsageError('--matrix lists every connection; leave out --from, --to and --port');
-    const format = options.format ?? 'txt';
-    if (!(MATRIX_FORMATS as readonly string[]).includes(format)) throw new UsageError(`--matrix output format ${format} is not one of ${MATRIX_FORMATS.join(', ')}`);
     const model = await loadModel(snapshot, options, io, progress);
-    io.stdout(renderMatrix(computeMatrix(model), format as (typeof MATRIX_FORMATS)[number], model));
+    await writeResult(renderMatrix(computeMatrix(model), format, model), options, io, progress);
     return EXIT.ok;
   }
 
   if (!options.from || !options.to || !options.port) throw new UsageError('give --from, --to and --port, or --matrix');
-  const format = options.format ?? 'text';
-  if (!(QUERY_FORMATS as readonly string[]).includes(format)) throw new UsageError(`output format ${format} is not one of ${QUERY_FORMATS.join(', ')}`);
+  if (MATRIX_ONLY_FORMATS.includes(format)) throw new UsageError(`output format ${format} is for --matrix only; a query prints text (or txt) or json`);
   const { port, protocol } = parsePort(options.port);
   const model = await loadModel(snapshot, options, io, progress);
 
@@ -81,11 +86,22 @@ async function runReach(snapshot: string, options: ReachCliOptions, io: Io): Pro
   if (format === 'json') {
     const [first] = verdicts;
     const body = verdicts.length === 1 && first ? { ...first } : { allowed, explanation: verdicts.map((verdict) => verdict.explanation).join('\n\n'), backends: verdicts };
-    io.stdout(`${JSON.stringify(body, null, 2)}\n`);
+    await writeResult(`${JSON.stringify(body, null, 2)}\n`, options, io, progress);
   } else {
-    io.stdout(renderVerdicts(verdicts, allowed, options.to));
+    await writeResult(renderVerdicts(verdicts, allowed, options.to), options, io, progress);
   }
   return allowed ? EXIT.ok : EXIT.findings;
+}
+
+async function writeResult(text: string, options: ReachCliOptions, io: Io, progress: (text: string) => void): Promise<void> {
+  if (!options.output) {
+    io.stdout(text);
+    return;
+  }
+  await writeFile(options.output, text).catch((error: NodeJS.ErrnoException) => {
+    throw new UsageError(`cannot write ${options.output}: ${error.message}`);
+  });
+  progress(`Wrote ${options.output}`);
 }
 
 async function loadModel(snapshot: string, options: ReachCliOptions, io: Io, progress: (text: string) => void): Promise<ReachModel> {
@@ -186,9 +202,9 @@ function renderVerdicts(verdicts: ReachVerdict[], allowed: boolean, target: stri
   return `${[head, ...verdicts.map((verdict) => verdict.explanation)].join('\n\n')}\n`;
 }
 
-function renderMatrix(entries: MatrixEntry[], format: (typeof MATRIX_FORMATS)[number], model: ReachModel): string {
+function renderMatrix(entries: MatrixEntry[], format: ResolvedFormat, model: ReachModel): string {
   switch (format) {
-    case 'txt':
+    case 'text':
       return formatConnlist(entries);
     case 'json':
       return `${JSON.stringify(

@@ -98,7 +98,7 @@ export class ReachModel {
     cache.classCount = this.classes.length;
     for (const pod of this.pods) this.podByKey.set(`${pod.namespace}/${pod.name}`, pod);
     const synthesised = this.pods.filter((pod) => pod.synthesised).length;
-    if (synthesised > 0) this.notice(`${synthesised} workloads have no Pods in the snapshot; one Pod per workload was synthesised from its pod template`);
+    if (synthesised > 0) this.notice(`${synthesised === 1 ? '1 workload has' : `${synthesised} workloads have`} no Pods in the snapshot; one Pod per workload was synthesised from its pod template`);
 
     this.assignPolicies();
   }

@@ -31,6 +31,41 @@ describe('datastore-reachable-beyond-clients', () => {
     expect(finding.paths?.[0]?.hops[1]?.detail).toContain('allowed by NetworkPolicy shop/db ingress rule 1');
   });
 
+  it('states the only inferred client in a sentence', () => {
+    const { findings } = run(datastoreReachableBeyondClients, [...base, anySource]);
+    expect(findings[0]?.problem).toBe(
+      'StatefulSet shop/db runs PostgreSQL and, under the policies in force, accepts TCP 5432 from 2 pods of 2 workloads in 2 namespaces and public addresses outside the cluster, while its only inferred client is Deployment shop/api. By namespace: ops (1 pod), shop (1 pod).',
+    );
+  });
+
+  it('lists several inferred clients in a sentence', () => {
+    const reportingWorker = pod('shop', 'worker-1', { labels: { app: 'worker' }, env: [{ name: 'PGHOST', value: 'db.shop.svc.cluster.local' }], owner: { kind: 'Deployment', name: 'worker' } });
+    const documents = [namespace('shop'), namespace('ops'), postgres, api, reportingWorker, stranger, service('shop', 'db', { 'app.kubernetes.io/name': 'postgresql' }, 5432), anySource];
+    const { findings } = run(datastoreReachableBeyondClients, documents);
+    expect(findings[0]?.problem).toContain(', while its inferred clients are Deployment shop/api and Deployment shop/worker. By namespace: ops (1 pod).');
+    expect(findings[0]?.title).toBe('StatefulSet shop/db (PostgreSQL) accepts TCP 5432 from 1 pod of 1 workload in 1 namespace and public addresses outside the cluster');
+  });
+
+  it('says when no client could be inferred', () => {
+    const { findings } = run(datastoreReachableBeyondClients, [namespace('shop'), postgres, worker, anySource]);
+    expect(findings[0]?.problem).toContain(', while no client could be inferred. By namespace: shop (1 pod).');
+  });
+
+  it('counts one losing workload in the singular', () => {
+    const documents = [namespace('shop'), postgres, api, worker, service('shop', 'db', { 'app.kubernetes.io/name': 'postgresql' }, 5432), anySource];
+    const fix = run(datastoreReachableBeyondClients, documents).findings[0]?.fixes?.[0] as NetworkPolicyFix;
+    const [policy] = renderNetworkPolicyFix(fix, load(documents).inventory);
+    expect(policy?.verification).toContain('- sources that lose access: 1 workload in 1 namespace: shop (1); for example Deployment/shop/worker\n');
+  });
+
+  it('gives related workloads their source', () => {
+    const release = { 'app.kubernetes.io/instance': 'shop' };
+    const backup = pod('shop', 'backup-1', { labels: { app: 'backup', ...release }, owner: { kind: 'CronJob', name: 'backup' } });
+    const { findings } = run(datastoreReachableBeyondClients, [...base, backup, anySource]);
+    const related = findings[0]?.evidence.find((item) => item.fact.startsWith('CronJob shop/backup is related'));
+    expect(related?.source).toEqual({ file: 'snapshot.yaml', document: 7, path: '$' });
+  });
+
   it('never copies env values into findings', () => {
     const { findings } = run(datastoreReachableBeyondClients, [...base, anySource]);
     expect(JSON.stringify(findings)).not.toContain('secret');

@@ -26,4 +26,20 @@ describe('namespace-without-default-deny', () => {
     const { findings } = run(namespaceWithoutDefaultDeny, [...documents, ingressDeny]);
     expect(findings.map((finding) => [finding.title, finding.severity])).toEqual([['Namespace shop has no default deny for egress', 'low']]);
   });
+
+  it('words a namespace with one pod', () => {
+    const { findings } = run(namespaceWithoutDefaultDeny, [namespace('solo'), pod('solo', 'web'), networkPolicy('solo', 'other', { podSelector: { matchLabels: { app: 'none' } } })]);
+    expect(findings[0]?.problem).toBe(
+      'No policy selects the only pod of namespace solo for ingress and egress without allowing every peer, so traffic into and traffic out of it is allowed unless a rule says otherwise.',
+    );
+    expect(findings[0]?.evidence.map((item) => item.fact)).toEqual(['Namespace solo runs 1 pod and no policy isolates it for ingress and egress.']);
+  });
+
+  it('words a namespace with several pods', () => {
+    const { findings } = run(namespaceWithoutDefaultDeny, [...documents, networkPolicy('shop', 'other', { podSelector: { matchLabels: { app: 'none' } } })]);
+    expect(findings[0]?.problem).toBe(
+      'No policy selects all 2 pods of namespace shop for ingress and egress without allowing every peer, so traffic into and traffic out of its pods is allowed unless a rule says otherwise.',
+    );
+    expect(findings[0]?.evidence.map((item) => item.fact)).toEqual(['Namespace shop runs 2 pods and no policy isolates all of them for ingress and egress.']);
+  });
 });

@@ -18,4 +18,12 @@ describe('policy-selects-no-pods', () => {
     const { findings } = run(policySelectsNoPods, [...documents, networkPolicy('shop', 'ok', { podSelector: {} }), calicoPolicy('GlobalNetworkPolicy', 'none', { selector: "role == 'db'" })]);
     expect(findings.map((finding) => finding.title)).toEqual(['Calico GlobalNetworkPolicy none selects no pods']);
   });
+
+  it('counts pods in singular and plural', () => {
+    const typo = networkPolicy('shop', 'typo', { podSelector: { matchLabels: { app: 'wbe' } } });
+    const one = run(policySelectsNoPods, [...documents, typo]).findings[0];
+    expect(one?.problem).toBe('NetworkPolicy shop/typo selects no pod of the snapshot, which has 1 pod in total and 1 pod in namespace shop.');
+    const many = run(policySelectsNoPods, [...documents, namespace('ops'), pod('ops', 'a'), pod('ops', 'b'), typo]).findings[0];
+    expect(many?.problem).toBe('NetworkPolicy shop/typo selects no pod of the snapshot, which has 3 pods in total and 1 pod in namespace shop.');
+  });
 });

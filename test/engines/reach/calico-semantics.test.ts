@@ -192,6 +192,12 @@ describe('pod synthesis', () => {
     expect(inventory.data.pods.length).toBe(before);
     const reach = new ReachModel(inventory);
     expect(reach.pod('shop', 'api')?.workload).toEqual({ kind: 'Deployment', namespace: 'shop', name: 'api' });
-    expect(reach.notModelled.join('\n')).toContain('synthesised');
+    expect(reach.notModelled).toContain('1 workload has no Pods in the snapshot; one Pod per workload was synthesised from its pod template');
+  });
+
+  it('counts synthesised workloads in the plural', () => {
+    const deployment = (name: string) => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: 'shop' }, spec: { selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name }] } } } });
+    const reach = new ReachModel(load([namespace('shop'), deployment('api'), deployment('web')]).inventory);
+    expect(reach.notModelled).toContain('2 workloads have no Pods in the snapshot; one Pod per workload was synthesised from its pod template');
   });
 });
