@@ -35,7 +35,7 @@ export function renderAwsFix(fix: AwsNetworkFix, inventory: Inventory): Remediat
 function render(fix: AwsNetworkFix, make: Make): Remediation[] {
   switch (fix.action) {
     case 'replace-security-group-rules':
-      return [make('aws-cli', securityGroupCli(fix, fix.groupId, fix.authorize, fix.revoke)), make('terraform', securityGroupTerraform(fix.groupId, fix.authorize, fix.revoke, fix.rationale)), ...ownerNote(fix.owner, make)];
+      return [make('aws-cli', securityGroupCli(fix, fix.groupId, fix.authorize, fix.revoke)), make('terraform', securityGroupTerraform(fix.groupId, fix.authorize, fix.revoke, fix.rationale, fix.placeholders)), ...ownerNote(fix.owner, make)];
     case 'set-service-source-ranges':
       return serviceRanges(fix, make);
     case 'disable-client-ip-preservation':
@@ -64,10 +64,14 @@ function verify(fix: AwsNetworkFix, inventory: Inventory): { safety: 'fix' | 'su
   if (cached) return cached;
   const lines: string[] = [];
   let safe = fix.drops.length === 0;
-  if (fix.changes.length > 0) {
+  if (fix.placeholders && fix.placeholders.length > 0) {
+    safe = false;
+    lines.push(`Not verified: ${fix.placeholders.join('; ')}.`);
+  } else if (fix.changes.length > 0) {
     const result = verifyChanges(inventory, fix.changes);
     lines.push(describeVerification(result));
-    if (result.cut.length > 0 || result.newlyPartial.length > 0) safe = false;
+    // With no needed flow in the snapshot, nothing was checked, so the change cannot count as safe.
+    if (result.cut.length > 0 || result.newlyPartial.length > 0 || result.flowsChecked === 0) safe = false;
   } else {
     safe = false;
     lines.push('Not verified: the engine cannot model this change (it creates or replaces resources), so review it before applying.');
@@ -80,16 +84,19 @@ function verify(fix: AwsNetworkFix, inventory: Inventory): { safety: 'fix' | 'su
 
 // --- security groups ----------------------------------------------------------------------------
 
-function securityGroupCli(fix: { rationale: string; region?: string }, groupId: string, authorize: SecurityGroupRuleSpec[], revoke: SecurityGroupRuleSpec[]): string {
+function securityGroupCli(fix: { rationale: string; region?: string; placeholders?: string[] }, groupId: string, authorize: SecurityGroupRuleSpec[], revoke: SecurityGroupRuleSpec[]): string {
   const region = fix.region ? ` --region ${fix.region}` : '';
-  const lines = [comment(fix.rationale), '# Add the narrower rules first, so that allowed traffic never sees a gap.'];
-  if (authorize.length > 0) lines.push(`aws ec2 authorize-security-group-ingress${region} --group-id ${groupId} --ip-permissions ${shellQuote(JSON.stringify(authorize.map(permissionOf)))}`);
-  if (revoke.length > 0) lines.push(`aws ec2 revoke-security-group-ingress${region} --group-id ${groupId} --ip-permissions ${shellQuote(JSON.stringify(revoke.map(withoutDescription).map(permissionOf)))}`);
+  const lines = [comment(fix.rationale), ...placeholderNotes(fix.placeholders)];
+  if (authorize.length > 0) {
+    lines.push('# Add the narrower rules first, so that allowed traffic never sees a gap.');
+    lines.push(`aws ec2 authorize-security-group-ingress${region} --group-id ${groupId} --ip-permissions ${shellQuote(JSON.stringify(authorize.map(permissionOf).map(withoutEmptyLists)))}`);
+  }
+  if (revoke.length > 0) lines.push(`aws ec2 revoke-security-group-ingress${region} --group-id ${groupId} --ip-permissions ${shellQuote(JSON.stringify(revoke.map(withoutDescription).map(permissionOf).map(withoutEmptyLists)))}`);
   return lines.join('\n');
 }
 
-function securityGroupTerraform(groupId: string, authorize: SecurityGroupRuleSpec[], revoke: SecurityGroupRuleSpec[], rationale: string): string {
-  const blocks = [comment(rationale)];
+function securityGroupTerraform(groupId: string, authorize: SecurityGroupRuleSpec[], revoke: SecurityGroupRuleSpec[], rationale: string, placeholders?: string[]): string {
+  const blocks = [[comment(rationale), ...placeholderNotes(placeholders)].join('\n')];
   if (revoke.length > 0) blocks.push(`# Remove from your configuration the rule(s) this replaces: ${revoke.map(describeRuleSpec).join('; ')}.`);
   authorize.forEach((rule, index) => {
     const fields: Array<[string, string | number]> = [['security_group_id', groupId], ['ip_protocol', rule.ipProtocol]];
@@ -321,6 +328,16 @@ function comment(text: string): string {
 /** Single-quotes text for POSIX shells, closing and reopening the quote around each embedded quote. */
 function shellQuote(text: string): string {
   return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Writes one comment per placeholder, naming the value and what replaces it. */
+function placeholderNotes(placeholders: string[] | undefined): string[] {
+  return (placeholders ?? []).map((text) => comment(`Placeholder: ${text}.`));
+}
+
+/** Leaves out the empty peer lists of a permission, which the AWS CLI does not need. */
+function withoutEmptyLists(permission: ReturnType<typeof permissionOf>): Partial<ReturnType<typeof permissionOf>> {
+  return Object.fromEntries(Object.entries(permission).filter(([, value]) => !Array.isArray(value) || value.length > 0));
 }
 
 /** AWS matches a rule to revoke by protocol, ports and peer; the description is not part of it. */

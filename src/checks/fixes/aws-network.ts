@@ -27,6 +27,11 @@ interface AwsNetworkFixBase {
    * Values the user must fill in (client ranges) are listed here too.
    */
   drops: string[];
+  /**
+   * Values in the fix that stand for facts the snapshot lacks, each a sentence naming the value and what
+   * to replace it with. A fix with any is not verified and is offered as a suggestion.
+   */
+  placeholders?: string[];
   region?: string;
 }
 

@@ -1,6 +1,8 @@
 import {
   AddressSet,
+  canonicalCidr,
   describePath,
+  describeRuleSpec,
   internetExposure,
   networkOf,
   ruleOwner,
@@ -8,6 +10,7 @@ import {
   type AwsNetwork,
   type ExposurePath,
   type LoadBalancerInfo,
+  type NetworkChange,
   type RuleOwner,
   type SecurityGroupRule,
   type SecurityGroupRuleSpec,
@@ -15,7 +18,7 @@ import {
 } from '../../engines/aws/index.js';
 import type { Inventory } from '../../inventory/inventory.js';
 import type { Evidence, EvidencePath, PathHop } from '../types.js';
-import type { KubernetesOwner } from '../fixes/aws-network.js';
+import type { KubernetesOwner, ReplaceSecurityGroupRulesFix } from '../fixes/aws-network.js';
 
 // What the network-exposure checks share: the internet exposure of the snapshot indexed by the rule
 // that opened each path, who owns a rule, and how a rule or a path reads in a finding.
@@ -180,4 +183,93 @@ export function pathCoversPort(path: ExposurePath, port: number): boolean {
   if (path.port === 'all') return true;
   const match = /^(\d+)-(\d+)$/.exec(path.port);
   return match !== null && Number(match[1]) <= port && port <= Number(match[2]);
+}
+
+/** Joins the first `max` items and counts the rest: `a, b, c and 6 more`. */
+export function listWithMore(items: readonly string[], max: number): string {
+  if (items.length <= max) return items.join(', ');
+  return `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
+}
+
+/** The text a fix carries in place of the VPC's CIDR blocks when the snapshot does not have them. */
+export const VPC_CIDR_PLACEHOLDER = 'VPC_CIDR';
+
+export interface GroupVpcCidrs {
+  vpcId?: string;
+  /** The VPC's associated CIDR blocks from describe-vpcs; empty when they are unknown. */
+  cidrs: string[];
+  /** The reason the CIDR blocks are unknown, as a clause that can follow "but". */
+  missing?: string;
+}
+
+/**
+ * Finds the CIDR blocks of a security group's VPC: the group's VpcId, then that VPC's CIDR blocks in
+ * describe-vpcs. The CIDRs of the VPC's subnets are not used in their place, because they can leave
+ * out blocks that hold no subnet in the snapshot.
+ */
+export function vpcCidrsOfGroup(network: AwsNetwork, groupId: string): GroupVpcCidrs {
+  const vpcId = network.securityGroups.get(groupId)?.vpcId;
+  if (!vpcId) return { cidrs: [], missing: `${groupId} names no VPC` };
+  const vpc = network.vpcs.get(vpcId);
+  if (!vpc?.described || vpc.cidrTexts.length === 0) return { vpcId, cidrs: [], missing: `the CIDR blocks of ${vpcId} are not in the snapshot, because describe-vpcs does not list the VPC` };
+  return { vpcId, cidrs: vpc.cidrTexts };
+}
+
+/** Says which value replaces the VPC placeholder in a fix, for a VPC whose CIDR blocks are unknown. */
+export function vpcPlaceholderNote(vpc: GroupVpcCidrs, groupId: string): string {
+  const what = vpc.vpcId ? `the CIDR blocks of ${vpc.vpcId}` : `the CIDR blocks of the VPC of ${groupId}`;
+  return `${vpc.missing}, so replace ${VPC_CIDR_PLACEHOLDER} with ${what} before you apply this`;
+}
+
+export interface ReplaceRulesOptions {
+  title: string;
+  rationale: string;
+  drops: string[];
+  region?: string;
+  owner?: KubernetesOwner;
+  placeholders?: string[];
+}
+
+/**
+ * Builds a fix that adds `authorize` and then revokes `revoke` in one group. Rules the group already
+ * has are left out of `authorize`, because AWS rejects a duplicate permission and then adds none of
+ * the call's rules. A fix with placeholders carries no engine changes, because it cannot be evaluated.
+ */
+export function replaceRulesFix(network: AwsNetwork, groupId: string, revoke: SecurityGroupRuleSpec[], authorize: SecurityGroupRuleSpec[], options: ReplaceRulesOptions): ReplaceSecurityGroupRulesFix {
+  const unique = authorize.filter((spec, index) => authorize.findIndex((other) => sameRule(other, spec)) === index);
+  const existing = unique.filter((spec) => hasIngressRule(network, groupId, spec));
+  const added = unique.filter((spec) => !existing.includes(spec));
+  const placeholders = options.placeholders ?? [];
+  const changes: NetworkChange[] =
+    placeholders.length > 0
+      ? []
+      : [...added.map((rule): NetworkChange => ({ kind: 'authorize-security-group-ingress', groupId, rule })), ...revoke.map((rule): NetworkChange => ({ kind: 'revoke-security-group-ingress', groupId, rule }))];
+  const already = existing.length > 0 ? ` ${groupId} already admits ${existing.map(describeRuleSpec).join('; ')}, so only the revoke is needed for ${existing.length === 1 ? 'it' : 'them'}.` : '';
+  return {
+    type: 'aws-network',
+    action: 'replace-security-group-rules',
+    title: options.title,
+    rationale: `${options.rationale}${already}`,
+    changes,
+    drops: options.drops,
+    groupId,
+    revoke,
+    authorize: added,
+    ...(placeholders.length > 0 ? { placeholders } : {}),
+    ...(options.owner ? { owner: options.owner } : {}),
+    ...(options.region ? { region: options.region } : {}),
+  };
+}
+
+/** True when the group has an ingress rule with the same protocol, ports and peer as `spec`. */
+function hasIngressRule(network: AwsNetwork, groupId: string, spec: SecurityGroupRuleSpec): boolean {
+  const group = network.securityGroups.get(groupId);
+  return (group?.ingress ?? []).some((rule) => sameRule(specOf(rule), spec));
+}
+
+/** True when two specs match the same traffic from the same peer: `tcp` and `6`, `::/0` and `0::/0` are alike. */
+function sameRule(a: SecurityGroupRuleSpec, b: SecurityGroupRuleSpec): boolean {
+  const traffic = (spec: SecurityGroupRuleSpec) => describeRuleSpec({ ipProtocol: spec.ipProtocol, ...(spec.fromPort === undefined ? {} : { fromPort: spec.fromPort }), ...(spec.toPort === undefined ? {} : { toPort: spec.toPort }) });
+  const cidr = (text: string | undefined) => (text === undefined ? undefined : canonicalCidr(text));
+  return traffic(a) === traffic(b) && cidr(a.cidr) === cidr(b.cidr) && a.groupId === b.groupId && a.prefixListId === b.prefixListId;
 }

@@ -30,6 +30,7 @@ export const nodePublicIp: Check = {
       const instance = inventory.instance(instanceId);
       const evidence: Evidence[] = [{ fact: `Instance ${instanceId} has public IP ${publicIps.join(', ')} on ${enis.map((eni) => eni.id).join(', ')}.`, ...(enis[0] ? { source: enis[0].source } : {}) }];
       for (const path of paths.slice(0, 6)) evidence.push(pathEvidence(path));
+      if (paths.length > 6) evidence.push({ fact: `${paths.length - 6} more paths reach ${instanceId}; rampart exposure --to ${instanceId} lists them all.`, ...(enis[0] ? { source: enis[0].source } : {}) });
       const ports = [...new Set(paths.map((path) => `${path.protocol} ${path.port}`))];
       findings.push({
         severity: severityOf(paths.length > 0, routed),

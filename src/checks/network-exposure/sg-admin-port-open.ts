@@ -1,7 +1,22 @@
-import { AddressSet, PUBLIC_INTERNET, describeRule, vpcAddresses, type AwsNetwork, type NetworkChange, type SecurityGroupRule } from '../../engines/aws/index.js';
+import { AddressSet, PUBLIC_INTERNET, describeRule, vpcAddresses, type AwsNetwork, type SecurityGroupRule } from '../../engines/aws/index.js';
 import type { AwsNetworkFix } from '../fixes/aws-network.js';
 import type { Check, Evidence, FindingDraft, Severity } from '../types.js';
-import { admitsWholeInternet, adminPortsOf, evidencePath, exposureContext, groupLabel, pathCoversPort, pathEvidence, regionOfGroup, specOf } from './exposure-context.js';
+import {
+  VPC_CIDR_PLACEHOLDER,
+  admitsWholeInternet,
+  adminPortsOf,
+  evidencePath,
+  exposureContext,
+  groupLabel,
+  listWithMore,
+  pathCoversPort,
+  pathEvidence,
+  regionOfGroup,
+  replaceRulesFix,
+  specOf,
+  vpcCidrsOfGroup,
+  vpcPlaceholderNote,
+} from './exposure-context.js';
 
 // Administrative and data ports (SSH, RDP, databases, etcd, the kubelet…) open to the internet or to
 // ranges wider than the network that needs them, IPv6 included. Severity follows what the engine finds
@@ -45,19 +60,21 @@ export const sgAdminPortOpen: Check = {
         const widthText = width === 'internet' ? 'the whole internet' : width === 'public' ? `the public range ${source}` : `${source}, wider than the VPC`;
         const evidence: Evidence[] = [{ fact: `Rule ${describeRule(rule)} opens ${names}.`, source: rule.source }];
         for (const path of paths.slice(0, 6)) evidence.push(pathEvidence(path));
+        if (paths.length > 6) evidence.push({ fact: `${paths.length - 6} more paths use this rule; rampart exposure lists them all.` });
         const members = network.enisByGroup.get(group.id) ?? [];
-        if (paths.length === 0) evidence.push({ fact: `None of the ${members.length} interface(s) that carry ${group.id} is reachable from the internet on these ports today.` });
+        if (members.length === 0) evidence.push({ fact: `No network interface in the snapshot carries ${group.id}.`, source: group.source });
+        else if (paths.length === 0) evidence.push({ fact: `None of the ${members.length} interface(s) that carry ${group.id} is reachable from the internet on these ports today.`, source: group.source });
 
         findings.push({
           severity,
           title: `${names} open to ${width === 'internet' ? 'the internet' : source} in ${label}`,
           resources: [{ kind: 'SecurityGroup', id: group.id, ...(group.name ? { name: group.name } : {}) }],
-          problem: `${label} admits ${widthText} on ${names}. ${reachability(direct.length, paths.length, reached)}`,
+          problem: `${label} admits ${widthText} on ${names}. ${reachability(direct.length, paths.length, reached, members.length, group.id)}`,
           risk: `${ports.map((entry) => entry.name).join(', ')} ${ports.length === 1 ? 'is an' : 'are'} administrative or data interface${ports.length === 1 ? '' : 's'}: exposed, ${ports.length === 1 ? 'it invites' : 'they invite'} password guessing, exploitation of unpatched services and direct data theft, with no load balancer in between.`,
           recommendation: `Admit ${names} only from the networks that need ${ports.length === 1 ? 'it' : 'them'} (the VPC, a VPN or a bastion's security group); reach administrative ports through AWS Systems Manager Session Manager or a VPN instead of the internet.`,
           evidence,
           paths: paths.slice(0, 20).map(evidencePath),
-          fixes: fixesFor(inventory, network, group.id, group.vpcId, rule, names),
+          fixes: fixesFor(inventory, network, group.id, rule, names),
           key: rule.key,
         });
       }
@@ -78,6 +95,7 @@ function widthOf(network: AwsNetwork, vpcId: string | undefined, rule: SecurityG
   const v6Wide = rule.peer.kind === 'cidr' && rule.peer.cidr.includes(':') && rule.peer.prefix < 48 && !publicPart.isEmpty();
   if (v4Wide || v6Wide) return 'public';
   const privatePart = addresses.subtract(PUBLIC_INTERNET);
+  // NOTE: without describe-vpcs this is only the CIDRs of the VPC's subnets, so a range can read as wider than the VPC when it is not.
   const vpc = vpcAddresses(network, vpcId);
   if (!privatePart.isEmpty() && !vpc.isEmpty() && !vpc.covers(privatePart)) return 'private';
   return undefined;
@@ -89,34 +107,27 @@ function severityOf(width: Width, direct: boolean, reachable: boolean): Severity
   return 'low';
 }
 
-function reachability(direct: number, total: number, reached: string[]): string {
-  if (direct > 0) return `The internet reaches ${reached.length} target(s) on these ports directly: ${reached.slice(0, 5).join(', ')}${reached.length > 5 ? ' and more' : ''}.`;
+function reachability(direct: number, total: number, reached: string[], memberCount: number, groupId: string): string {
+  if (direct > 0) return `The internet reaches ${reached.length} target(s) on these ports directly: ${listWithMore(reached, 5)}.`;
   if (total > 0) return `The internet reaches ${reached.length} target(s) on these ports through a load balancer.`;
+  if (memberCount === 0) return `The group is attached to nothing in the snapshot (no network interface in the snapshot carries ${groupId}), so the rule is a latent exposure.`;
   return 'No member is reachable on these ports from the internet today (no public path), so the rule is a latent exposure.';
 }
 
-/** Replaces the source with the VPC's CIDRs: traffic inside the VPC keeps working, the engine checks the rest. */
-function fixesFor(inventory: Parameters<Check['run']>[0]['inventory'], network: AwsNetwork, groupId: string, vpcId: string | undefined, rule: SecurityGroupRule, names: string): AwsNetworkFix[] {
-  const vpc = vpcId ? (network.vpcs.get(vpcId)?.cidrTexts ?? []) : [];
+/** Replaces the source with the VPC's CIDR blocks: traffic inside the VPC keeps working, the engine checks the rest. */
+function fixesFor(inventory: Parameters<Check['run']>[0]['inventory'], network: AwsNetwork, groupId: string, rule: SecurityGroupRule, names: string): AwsNetworkFix[] {
+  const vpc = vpcCidrsOfGroup(network, groupId);
   const spec = specOf(rule);
-  const authorize = vpc.map((cidr) => ({ ...spec, cidr, groupId: undefined, prefixListId: undefined, description: `${names} from the VPC only` })).map(({ groupId: _g, prefixListId: _p, ...rest }) => rest);
-  const changes: NetworkChange[] = [
-    ...authorize.map((rule): NetworkChange => ({ kind: 'authorize-security-group-ingress', groupId, rule })),
-    { kind: 'revoke-security-group-ingress', groupId, rule: spec },
-  ];
+  const { groupId: _groupId, prefixListId: _prefixListId, ...traffic } = spec;
+  const authorize = (vpc.missing ? [VPC_CIDR_PLACEHOLDER] : vpc.cidrs).map((cidr) => ({ ...traffic, cidr, description: `${names} from the VPC only` }));
   const region = regionOfGroup(inventory, groupId);
   return [
-    {
-      type: 'aws-network',
-      action: 'replace-security-group-rules',
+    replaceRulesFix(network, groupId, [spec], authorize, {
       title: `Admit ${names} from the VPC only`,
       rationale: 'Administrative and data ports should answer only inside the network; people reach them through a VPN, a bastion or Session Manager.',
-      changes,
       drops: [`connections to ${names} from outside the VPC (${AddressSet.parse(spec.cidr ?? '')?.describe() ?? spec.prefixListId ?? 'the old source'}), including administrators who connect over the internet today`],
-      groupId,
-      revoke: [spec],
-      authorize,
       ...(region ? { region } : {}),
-    },
+      ...(vpc.missing ? { placeholders: [vpcPlaceholderNote(vpc, groupId)] } : {}),
+    }),
   ];
 }

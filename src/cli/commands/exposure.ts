@@ -1,6 +1,19 @@
 import { writeFile } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
-import { SourceError, computeExposure, describePath, explain, parseTarget, type ExplainResult, type ExposurePath, type Hop } from '../../engines/aws/index.js';
+import {
+  SourceError,
+  computeExposure,
+  describePath,
+  explain,
+  parseProtocolOption,
+  parseTarget,
+  protocolLabel,
+  selectPaths,
+  type ExplainResult,
+  type ExposurePath,
+  type Hop,
+  type PathFilter,
+} from '../../engines/aws/index.js';
 import { EXIT, UsageError, type ExitState, type Io } from '../io.js';
 import { loadSnapshotForCli } from '../snapshot.js';
 
@@ -10,7 +23,7 @@ type Format = (typeof FORMATS)[number];
 interface ExposureCliOptions {
   from?: string;
   to?: string;
-  protocol: string;
+  protocol?: string;
   explain?: boolean;
   format: Format;
   output?: string;
@@ -23,9 +36,9 @@ export function registerExposure(program: Command, io: Io, exit: ExitState): voi
     .description('List every network path from the internet (or another source) to a port, with the hop that admits it at each step, or explain why one target is not reachable.')
     .argument('<snapshot>', 'folder of unmodified `aws … --output json` and `kubectl get … -o json|yaml` outputs (see docs/snapshot.md)')
     .option('--from <source>', 'where traffic starts: "internet" (the default), a CIDR, a security group ID (sg-…) or a subnet ID (subnet-…)')
-    .option('--to <target>', 'only paths to TARGET[:PORT]: an instance (i-…), a network interface (eni-…), an IP address or a load balancer name')
-    .option('--protocol <protocol>', 'protocol for --to: tcp, udp, icmp, icmpv6 or a protocol number', 'tcp')
-    .option('--explain', 'with --to: show every route to the target and the hop that blocks each one')
+    .option('--to <target>', 'only paths to TARGET[:PORT]: an instance (i-…), a network interface (eni-…), an IP address ([ADDRESS]:PORT for IPv6) or a load balancer name, DNS name or ARN; PORT is an integer from 1 to 65535')
+    .option('--protocol <protocol>', 'only paths of this protocol: tcp, udp, icmp, icmpv6, all (or -1) or an IP protocol number from 0 to 255 (default: every protocol; tcp with --explain)')
+    .option('--explain', 'with --to: show every route to the target and the hop that blocks each one; ICMP and ICMPv6 are evaluated as echo requests')
     .addOption(new Option('-o, --format <format>', 'output format').choices(FORMATS).default('text'))
     .option('--output <file>', 'write the result to FILE instead of standard output')
     .option('-q, --quiet', 'print no progress on standard error')
@@ -42,24 +55,26 @@ async function runExposure(snapshot: string, options: ExposureCliOptions, io: Io
   const progress = (text: string) => {
     if (!options.quiet && io.isTty) io.stderr(`${text}\n`);
   };
+
+  // Check the options before reading the snapshot, so that a typo fails fast and never reads as "not exposed".
   if (options.explain && !options.to) throw new UsageError('--explain needs --to TARGET:PORT, for example --to i-0123456789abcdef0:22');
+  const filter = usage((): PathFilter => ({
+    ...(options.to === undefined ? {} : { to: parseTarget(options.to) }),
+    ...(options.protocol === undefined ? {} : { protocol: parseProtocolOption(options.protocol) }),
+  }));
   const load = await loadSnapshotForCli(snapshot, io, progress);
 
-  let text: string;
-  try {
-    if (options.explain && options.to) {
-      const target = parseTarget(options.to);
-      const result = explain(load.inventory, { ...(options.from ? { from: options.from } : {}), to: target.to, protocol: options.protocol, ...(target.port === undefined ? {} : { port: target.port }) });
-      text = options.format === 'json' ? `${JSON.stringify(result, null, 2)}\n` : explainText(result, options.from ?? 'internet');
-    } else {
-      const result = computeExposure(load.inventory, options.from ? { from: options.from } : {});
-      const paths = options.to ? filterPaths(result.paths, options.to) : result.paths;
-      text = options.format === 'json' ? `${JSON.stringify({ paths: paths.map(jsonPath), notModelled: result.notModelled }, null, 2)}\n` : pathsText(paths, result.notModelled, options.from ?? 'internet');
+  const from = options.from ?? 'internet';
+  const text = usage(() => {
+    if (options.explain && filter.to) {
+      const query = { to: filter.to.to, ...(options.from ? { from: options.from } : {}), ...(options.protocol === undefined ? {} : { protocol: options.protocol }), ...(filter.to.port === undefined ? {} : { port: filter.to.port }) };
+      const result = explain(load.inventory, query);
+      return options.format === 'json' ? `${JSON.stringify(result, null, 2)}\n` : explainText(result, from);
     }
-  } catch (error) {
-    if (error instanceof SourceError) throw new UsageError(error.message);
-    throw error;
-  }
+    const result = computeExposure(load.inventory, options.from ? { from: options.from } : {});
+    const paths = filter.to || filter.protocol !== undefined ? selectPaths(load.inventory, result.paths, filter) : result.paths;
+    return options.format === 'json' ? `${JSON.stringify({ paths: paths.map(jsonPath), notModelled: result.notModelled }, null, 2)}\n` : pathsText(paths, result.notModelled, from, filter);
+  });
 
   if (options.output) {
     await writeFile(options.output, text).catch((error: NodeJS.ErrnoException) => {
@@ -72,16 +87,14 @@ async function runExposure(snapshot: string, options: ExposureCliOptions, io: Io
   return EXIT.ok;
 }
 
-/** Keeps paths whose target or target interface is TARGET, on PORT when one is given. */
-function filterPaths(paths: ExposurePath[], to: string): ExposurePath[] {
-  const { to: target, port } = parseTarget(to);
-  return paths.filter((path) => {
-    const matches = path.target.id === target || path.targetEni === target || path.loadBalancer?.name === target;
-    if (!matches || port === undefined) return matches;
-    if (typeof path.port === 'number') return path.port === port;
-    const range = /^(\d+)-(\d+)$/.exec(path.port);
-    return path.port === 'all' || (range !== null && Number(range[1]) <= port && port <= Number(range[2]));
-  });
+/** Runs `work`, turning the engine's errors about --from, --to and --protocol into usage errors. */
+function usage<T>(work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    if (error instanceof SourceError) throw new UsageError(error.message);
+    throw error;
+  }
 }
 
 function jsonPath(path: ExposurePath) {
@@ -105,10 +118,12 @@ function jsonHop(hop: Hop) {
 
 // --- text ---------------------------------------------------------------------------------------
 
-function pathsText(paths: ExposurePath[], notModelled: string[], from: string): string {
+function pathsText(paths: ExposurePath[], notModelled: string[], from: string, filter: PathFilter): string {
   const lines: string[] = [];
   const source = from === 'internet' ? 'the internet' : from;
-  lines.push(paths.length === 0 ? `No path from ${source} reaches any port.` : `${paths.length} path(s) from ${source}:`);
+  const query = queryText(filter);
+  if (paths.length === 0) lines.push(`No path from ${source} reaches ${query ?? 'any port'}.`);
+  else lines.push(`${paths.length} path(s) from ${source}${query ? ` to ${query}` : ''}:`);
   for (const path of paths) {
     lines.push('', `${path.protocol} ${path.port} on ${path.target.kind} ${path.target.id}${path.services.length > 0 ? ` (${path.services.join(', ')})` : ''}: ${path.verdict}, from ${path.admitted}`);
     lines.push(`  ${describePath(path)}`);
@@ -127,6 +142,15 @@ function explainText(result: ExplainResult, from: string): string {
   }
   appendNotModelled(lines, result.notModelled);
   return `${lines.join('\n')}\n`;
+}
+
+/** Describes a filter the way the path lines name traffic (`udp 31139 on i-…`, `port 443 on NAME`), or returns undefined without one. */
+function queryText(filter: PathFilter): string | undefined {
+  const protocol = filter.protocol === undefined || filter.protocol === 'all' ? undefined : protocolLabel(filter.protocol);
+  const port = filter.to?.port;
+  if (!filter.to && protocol === undefined) return undefined;
+  const what = protocol !== undefined && port !== undefined ? `${protocol} ${port}` : protocol ?? (port !== undefined ? `port ${port}` : 'any port');
+  return filter.to ? `${what} on ${filter.to.to}` : what;
 }
 
 function hopLine(hop: Hop): string {

@@ -170,7 +170,12 @@ export function describeVerification(verification: Verification): string {
   const lines: string[] = [];
   const working = verification.flowsChecked - verification.alreadyBroken.length;
   const checked = `Checked ${verification.flowsChecked} needed flows against the change (${verification.flowsAffected} pass through what it edits)`;
-  if (verification.cut.length === 0) lines.push(`${checked}: all ${working} that work today keep working.`);
+  if (verification.flowsChecked === 0) {
+    // Missing input, not a pass: without nodes or load balancers in the snapshot there is nothing to check.
+    lines.push('No flow the cluster needs passes through this change, because the snapshot shows no flow the cluster needs (it has no nodes or load balancers Rampart can place).');
+  } else if (verification.flowsAffected === 0 && verification.cut.length === 0) {
+    lines.push('No flow the cluster needs passes through this change.');
+  } else if (verification.cut.length === 0) lines.push(`${checked}: all ${working} that work today keep working.`);
   else {
     lines.push(`${checked}: ${verification.cut.length} would be cut:`);
     for (const change of verification.cut.slice(0, 12)) {
@@ -180,6 +185,7 @@ export function describeVerification(verification: Verification): string {
     if (verification.cut.length > 12) lines.push(`- and ${verification.cut.length - 12} more`);
   }
   for (const change of verification.newlyPartial.slice(0, 5)) lines.push(`- ${change.flow.description}: replies pass on only part of the ephemeral range 1024-65535 afterwards`);
+  if (verification.newlyPartial.length > 5) lines.push(`- and ${verification.newlyPartial.length - 5} more whose replies pass on only part of the range`);
   if (verification.alreadyBroken.length > 0) lines.push(`${verification.alreadyBroken.length} flow(s) were already blocked or unresolved before the change and were not judged.`);
   const effects = [
     verification.exposureRemoved.length > 0 ? `removes ${verification.exposureRemoved.length} internet exposure path(s)` : '',
@@ -326,7 +332,8 @@ export function permissionOf(rule: SecurityGroupRuleSpec): IpPermission {
     IpProtocol: rule.ipProtocol,
     ...(rule.fromPort === undefined ? {} : { FromPort: rule.fromPort }),
     ...(rule.toPort === undefined ? {} : { ToPort: rule.toPort }),
-    IpRanges: rule.cidr && family === 'ipv4' ? [{ CidrIp: rule.cidr, ...description }] : [],
+    // Anything but an IPv6 CIDR goes to IpRanges, so that a placeholder such as VPC_CIDR is written where the user expects it.
+    IpRanges: rule.cidr && family !== 'ipv6' ? [{ CidrIp: rule.cidr, ...description }] : [],
     Ipv6Ranges: rule.cidr && family === 'ipv6' ? [{ CidrIpv6: rule.cidr, ...description }] : [],
     UserIdGroupPairs: rule.groupId ? [{ GroupId: rule.groupId, ...description }] : [],
     PrefixListIds: rule.prefixListId ? [{ PrefixListId: rule.prefixListId, ...description }] : [],

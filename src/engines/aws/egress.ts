@@ -36,7 +36,7 @@ export function evaluateInternetEgress(network: AwsNetwork, eni: Eni, traffic: T
   const done = (via: string): EgressResult => ({ admitted: blockedAt ? AddressSet.EMPTY : current, hops, ...(blockedAt ? { blockedAt } : {}), unresolved, ingressRules: [], via });
 
   if (!subnet || !subnet.internet || !subnet.nat) {
-    record({ kind: 'nat-gateway', id: 'route', decision: 'not-evaluated', detail: `no route table for ${eni.subnetId ?? eni.id} in the snapshot` }, current);
+    record({ kind: 'route-table', id: `route-table/${eni.subnetId ?? eni.id}`, decision: 'not-evaluated', detail: `no route table for ${eni.subnetId ?? eni.id} in the snapshot` }, current);
     return done('none');
   }
 
@@ -57,8 +57,11 @@ export function evaluateInternetEgress(network: AwsNetwork, eni: Eni, traffic: T
     return done('internet-gateway');
   }
   if (viaNat.isEmpty()) {
-    const detail = direct.isEmpty() ? `${subnet.id} has no route to an internet or NAT gateway for ${current.describe(2)}` : `${eni.id} has no public IP, and its subnet routes the internet to an internet gateway`;
-    record({ kind: 'nat-gateway', id: subnet.routeTableId ?? subnet.id, decision: 'deny', detail, leg: 'request' }, AddressSet.EMPTY);
+    // Without a route the route table decides; with a route to an internet gateway, the missing public IP does.
+    const hop: Hop = direct.isEmpty()
+      ? { kind: 'route-table', id: subnet.routeTableId ?? `route-table/${subnet.id}`, decision: 'deny', detail: `${subnet.id} has no route to an internet or NAT gateway for ${current.describe(2)}`, leg: 'request', ...(subnet.routeTableSource ? { source: subnet.routeTableSource } : {}) }
+      : { kind: 'internet-gateway', id: subnet.internet.targets[0] ?? 'internet-gateway', decision: 'deny', detail: `${eni.id} has no public IP, and its subnet routes the internet to an internet gateway`, leg: 'request' };
+    record(hop, AddressSet.EMPTY);
     return done('none');
   }
 
@@ -84,14 +87,22 @@ export function evaluateInternetEgress(network: AwsNetwork, eni: Eni, traffic: T
   // NAT gateway subnet, out to the internet and the reply on the NAT gateway's ephemeral ports.
   naclCheck(network, natSubnet, 'egress', traffic, current, 'request', record);
   naclCheck(network, natSubnet, 'ingress', { protocol: traffic.protocol, range: EPHEMERAL }, current, 'reply', record);
-  const natInternet = natSubnet.internet?.addresses ?? AddressSet.EMPTY;
-  const out = current.intersect(natInternet);
+  if (!natSubnet.internet) {
+    record({ kind: 'route-table', id: `route-table/${natSubnet.id}`, decision: 'not-evaluated', detail: `no route table for ${natSubnet.id}, the subnet of NAT gateway ${natId}, in the snapshot`, leg: 'request' }, current);
+    return done('nat-gateway');
+  }
+  const out = current.intersect(natSubnet.internet.addresses);
+  if (out.isEmpty()) {
+    const detail = `NAT gateway ${natId} sits in ${natSubnet.id}, whose route table has no route to an internet gateway`;
+    record({ kind: 'route-table', id: natSubnet.routeTableId ?? `route-table/${natSubnet.id}`, decision: 'deny', detail, leg: 'request', ...(natSubnet.routeTableSource ? { source: natSubnet.routeTableSource } : {}) }, out);
+    return done('nat-gateway');
+  }
   record(
     {
       kind: 'nat-gateway',
       id: natId,
-      decision: out.isEmpty() ? 'deny' : 'allow',
-      detail: out.isEmpty() ? `NAT gateway ${natId} sits in ${natSubnet.id}, which has no route to an internet gateway` : `through NAT gateway ${natId} (${natAddresses.describe(2)}) in ${natSubnet.id} to ${natSubnet.internet?.targets[0]}`,
+      decision: 'allow',
+      detail: `through NAT gateway ${natId} (${natAddresses.describe(2)}) in ${natSubnet.id} to ${natSubnet.internet.targets[0]}`,
       leg: 'request',
     },
     out,

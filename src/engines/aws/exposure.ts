@@ -8,7 +8,7 @@ import { naclCuts } from './nacl.js';
 import { networkOf, type AwsNetwork, type Eni } from './network.js';
 import { ruleAddresses, type SecurityGroupRule } from './security-groups.js';
 import { resolveSources } from './sources.js';
-import { FULL_RANGE, ICMP, ICMPV6, TCP, UDP, pathPort, protocolLabel, splitRange, type Range } from './traffic.js';
+import { FULL_RANGE, ICMP, ICMPV6, TCP, UDP, hasPorts, isIcmp, pathPort, protocolLabel, splitRange, type Range } from './traffic.js';
 
 // Every path from a source to a port on a network interface or a load balancer listener. Direct paths
 // start from the security group rules that admit the source, split at the NACL entries' edges so that
@@ -35,6 +35,11 @@ export interface ExposurePath {
   services: string[];
   /** Keys of the security group rules that admitted the traffic at the target. */
   ruleKeys: string[];
+  /**
+   * For protocol `other`: the protocols other than TCP, UDP, ICMP and ICMPv6 that have paths of their
+   * own, because a NACL entry names them. `other` stands for every remaining protocol.
+   */
+  otherExcept?: number[];
 }
 
 export interface ExposureOptions {
@@ -96,20 +101,27 @@ export function directPaths(network: AwsNetwork, endpoint: Endpoint, targets: re
     if (endpoint.internet && !mayHavePublicPath(network, eni)) continue;
     if (!endpoint.internet && endpoint.subnet && eni.vpcId && eni.vpcId !== endpoint.subnet.vpcId) continue;
     const seen = new Set<string>();
+    const eniPaths: ExposurePath[] = [];
+    // The protocol classes a rule for all protocols was tried as; the same for every such rule of this interface.
+    let allProtocolClasses: string[] | undefined;
     for (const rule of candidateRules(network, eni, endpoint)) {
-      for (const { protocol, label, pieces } of trafficClasses(network, rule, endpoint, eni)) {
+      const classes = trafficClasses(network, rule, endpoint, eni);
+      if (rule.protocol === 'all') allProtocolClasses = classes.map((item) => item.label);
+      const named = classes.flatMap((item) => (item.label !== 'other' && !hasPorts(item.protocol) && !isIcmp(item.protocol) ? [item.protocol] : []));
+      for (const { protocol, label, pieces } of classes) {
         const results = pieces.map((range) => ({ range, leg: evaluateLeg(network, endpoint, { eni, groups: eni.groups }, { protocol, range }, 'exposure') }));
         for (const { range, leg } of results) {
           if (!opens(leg)) continue;
           const key = `${label}|${range[0]}-${range[1]}`;
           if (seen.has(key)) continue;
           seen.add(key);
-          paths.push(directPath(network, endpoint, eni, label, protocol, range, leg));
+          eniPaths.push(directPath(network, endpoint, eni, label, protocol, range, leg, label === 'other' ? named : undefined));
         }
       }
     }
+    paths.push(...collapseAllProtocols(eniPaths, allProtocolClasses));
   }
-  return collapseAllProtocols(paths);
+  return paths;
 }
 
 /** Paths from one endpoint through load balancer listeners, to the listener and on to each target. */
@@ -214,8 +226,8 @@ interface TrafficClass {
 
 /**
  * Lists the protocols and ranges a rule opens, cut at the NACL entry edges on the way. A rule for all
- * protocols is tried as TCP, UDP, ICMP, ICMPv6 and one protocol that no NACL entry names, which
- * represents the other 250.
+ * protocols is tried as TCP, UDP, ICMP, ICMPv6 (for IPv6 sources), each protocol a NACL entry names,
+ * and one protocol that no NACL entry names, labelled `other`, which stands for the rest.
  */
 function trafficClasses(network: AwsNetwork, rule: SecurityGroupRule, endpoint: Endpoint, eni: Eni): TrafficClass[] {
   const targetSubnet = eni.subnetId ? network.subnets.get(eni.subnetId) : undefined;
@@ -235,11 +247,13 @@ function trafficClasses(network: AwsNetwork, rule: SecurityGroupRule, endpoint: 
   while (named.has(other) || other === TCP || other === UDP || other === ICMP || other === ICMPV6) other += 1;
   const classes: TrafficClass[] = [TCP, UDP, ICMP].map((protocol) => ({ protocol, label: protocolLabel(protocol), pieces: splitRange(FULL_RANGE, cutsFor(protocol)) }));
   if (endpoint.addresses.hasFamily('ipv6')) classes.push({ protocol: ICMPV6, label: 'icmpv6', pieces: splitRange(FULL_RANGE, cutsFor(ICMPV6)) });
+  const withoutPorts = [...named].filter((protocol) => protocol !== TCP && protocol !== UDP && protocol !== ICMP && protocol !== ICMPV6).sort((a, b) => a - b);
+  for (const protocol of withoutPorts) classes.push({ protocol, label: protocolLabel(protocol), pieces: [FULL_RANGE] });
   classes.push({ protocol: other, label: 'other', pieces: [FULL_RANGE] });
   return classes;
 }
 
-function directPath(network: AwsNetwork, endpoint: Endpoint, eni: Eni, label: string, protocol: number, range: Range, leg: LegResult): ExposurePath {
+function directPath(network: AwsNetwork, endpoint: Endpoint, eni: Eni, label: string, protocol: number, range: Range, leg: LegResult, otherExcept?: number[]): ExposurePath {
   return {
     source: sourceLabel(endpoint, leg.ingressRules),
     protocol: label,
@@ -252,31 +266,34 @@ function directPath(network: AwsNetwork, endpoint: Endpoint, eni: Eni, label: st
     targetEni: eni.id,
     services: servicesOnPort(network, eni, protocol, range),
     ruleKeys: leg.ingressRules.map((rule) => rule.key),
+    ...(otherExcept && otherExcept.length > 0 ? { otherExcept } : {}),
   };
 }
 
 /**
- * Merges the per-protocol paths of a rule for all protocols back into one `all` path when every
- * protocol got through on its whole range with the same hops.
+ * Merges the per-protocol paths of one interface back into one `all` path when every protocol class a
+ * rule for all protocols was tried as got through on its whole range, from the same sources with the
+ * same verdict.
  */
-function collapseAllProtocols(paths: ExposurePath[]): ExposurePath[] {
-  const byTarget = new Map<string, ExposurePath[]>();
+function collapseAllProtocols(paths: ExposurePath[], classes: string[] | undefined): ExposurePath[] {
+  if (!classes) return paths;
+  const bySource = new Map<string, ExposurePath[]>();
   for (const path of paths) {
-    const key = `${path.source}|${path.target.id}|${path.targetEni}`;
-    const list = byTarget.get(key) ?? [];
+    const list = bySource.get(path.source) ?? [];
     list.push(path);
-    byTarget.set(key, list);
+    bySource.set(path.source, list);
   }
   const result: ExposurePath[] = [];
-  for (const list of byTarget.values()) {
+  for (const list of bySource.values()) {
     const full = (protocol: string) => list.find((path) => path.protocol === protocol && (path.port === 'all' || path.port === '0-65535'));
-    const classes = ['tcp', 'udp', 'icmp', 'other'].map(full);
-    const first = classes[0];
-    if (first && classes.every((path) => path && path.admitted === first.admitted && path.verdict === first.verdict)) {
-      const merged = new Set(classes);
-      const allKeys = [...new Set(classes.flatMap((path) => path?.ruleKeys ?? []))];
-      result.push({ ...first, protocol: 'all', port: 'all', ruleKeys: allKeys });
-      for (const path of list) if (!merged.has(path) && path.protocol !== 'icmpv6') result.push(path);
+    const whole = classes.map(full);
+    const first = whole[0];
+    if (first && whole.every((path) => path && path.admitted === first.admitted && path.verdict === first.verdict)) {
+      const merged = new Set(whole);
+      const allKeys = [...new Set(whole.flatMap((path) => path?.ruleKeys ?? []))];
+      const { otherExcept: _otherExcept, ...rest } = first;
+      result.push({ ...rest, protocol: 'all', port: 'all', ruleKeys: allKeys });
+      for (const path of list) if (!merged.has(path)) result.push(path);
       continue;
     }
     result.push(...list);

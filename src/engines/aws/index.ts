@@ -6,8 +6,8 @@ export { applyChanges, describeRuleSpec, describeVerification, permissionOf, ver
 export type { FlowChange, NaclEntrySpec, NetworkChange, SecurityGroupRuleSpec, Verification, VerifyOptions } from './changes.js';
 export { computeExposure, describePath, directPaths, internetExposure, loadBalancerPaths, targetRef } from './exposure.js';
 export type { ExposureOptions, ExposurePath, ExposureResult } from './exposure.js';
-export { explain, parseTarget } from './explain.js';
-export type { ExplainQuery, ExplainResult, ExplainRoute } from './explain.js';
+export { explain, parseProtocolOption, parseTarget, resolveTarget, selectPaths, withPort } from './explain.js';
+export type { ExplainQuery, ExplainResult, ExplainRoute, PathFilter, ResolvedTarget, TargetSpec } from './explain.js';
 export { clusterNetworking, evaluateFlow, neededFlows, representativeNodes } from './flows.js';
 export type { FlowKind, FlowOutcome, NeededFlow } from './flows.js';
 export { nodePortsOf, ruleOwner, serviceRef } from './kubernetes.js';

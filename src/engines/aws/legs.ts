@@ -15,10 +15,10 @@ export type HopDecision = 'allow' | 'deny' | 'unresolved' | 'not-evaluated';
 
 /** A hop of a path with the evidence behind its decision. */
 export interface Hop {
-  /** The rule, gateway or load balancer that decided: `sg-…`, `acl-…/ingress/100`, `igw-…`, a load balancer name. */
+  /** The rule, gateway, route table or load balancer that decided: `sg-…`, `acl-…/ingress/100`, `igw-…`, `rtb-…`, a load balancer name. */
   id: string;
   source?: SourceRef;
-  kind: 'internet-gateway' | 'nacl-rule' | 'security-group-rule' | 'security-group' | 'load-balancer' | 'nat-gateway';
+  kind: 'internet-gateway' | 'route-table' | 'nacl-rule' | 'security-group-rule' | 'security-group' | 'load-balancer' | 'nat-gateway';
   decision: HopDecision;
   /** The hop's evidence in one sentence: the rule text, or the reason nothing matched. */
   detail: string;
@@ -231,33 +231,49 @@ export function returnRange(traffic: Traffic, mode: ReturnMode): Range | undefin
 
 // --- hops ---------------------------------------------------------------------------------------
 
+/**
+ * Judges the way in from the internet. The subnet's route table decides first: the reply must leave
+ * through an internet gateway, so a subnet without a route to one (or without one for these clients)
+ * is blocked at the route table. The internet gateway then delivers only to a public IPv4 address or
+ * an IPv6 address of the interface.
+ */
 function internetGatewayHop(network: AwsNetwork, target: LegTarget, subnet: SubnetInfo | undefined, addresses: AddressSet): { hop: Hop; admitted: AddressSet } {
   const eni = target.eni;
-  const base = { kind: 'internet-gateway' as const, leg: 'request' as const };
-  if (!subnet) return { hop: { ...base, id: 'internet-gateway', decision: 'not-evaluated', detail: `subnet of ${eni.id} is not in the snapshot` }, admitted: addresses };
-  if (!subnet.internet) return { hop: { ...base, id: 'internet-gateway', decision: 'not-evaluated', detail: `no route table for ${subnet.id} in the snapshot` }, admitted: addresses };
+  const request = { leg: 'request' as const };
+  if (!subnet) return { hop: { ...request, kind: 'route-table', id: `route-table/${eni.id}`, decision: 'not-evaluated', detail: `the subnet of ${eni.id} is not in the snapshot, so its route table is unknown` }, admitted: addresses };
+  if (!subnet.internet) return { hop: { ...request, kind: 'route-table', id: `route-table/${subnet.id}`, decision: 'not-evaluated', detail: `no route table for ${subnet.id} in the snapshot` }, admitted: addresses };
+
+  const tableId = subnet.routeTableId as string;
+  const table = { ...request, kind: 'route-table' as const, id: tableId, ...(subnet.routeTableSource ? { source: subnet.routeTableSource } : {}) };
   const gatewayId = subnet.internet.targets[0] ?? 'internet-gateway';
   if (subnet.internet.addresses.isEmpty()) {
-    return { hop: { ...base, id: subnet.routeTableId ?? gatewayId, decision: 'deny', detail: `${subnet.id} has no route to an internet gateway (route table ${subnet.routeTableId}), so it is a private subnet` }, admitted: AddressSet.EMPTY };
+    return { hop: { ...table, decision: 'deny', detail: `${subnet.id} has no route to an internet gateway (route table ${tableId}), so it is a private subnet` }, admitted: AddressSet.EMPTY };
   }
-  // IPv4 clients need a public IPv4 address on the interface; IPv6 clients need an IPv6 address.
+
+  // IPv4 clients need a public IPv4 address on the interface, and IPv6 clients need an IPv6 address.
   let reachable = AddressSet.EMPTY;
   const hasPublicV4 = eni.publicIps.length > 0 || target.publicByDesign === true;
   if (hasPublicV4) reachable = reachable.union(AddressSet.ALL_IPV4);
   if (eni.ipv6.length > 0) reachable = reachable.union(AddressSet.ALL_IPV6);
-  // Interfaces with the same kinds of public address in one subnet admit the same clients: reuse the set.
+  // Interfaces with the same kinds of public address in one subnet admit the same clients: reuse the sets.
   const key = ['gateway', addresses.id, hasPublicV4, eni.ipv6.length > 0, subnet.internet.addresses.id].join('|');
-  let admitted = network.legCache.get(key) as AddressSet | undefined;
-  if (!admitted) {
-    admitted = addresses.intersect(reachable).intersect(subnet.internet.addresses);
-    network.legCache.set(key, admitted);
+  let outcome = network.legCache.get(key) as { routed: AddressSet; admitted: AddressSet } | undefined;
+  if (!outcome) {
+    const routed = addresses.intersect(subnet.internet.addresses);
+    outcome = { routed, admitted: routed.intersect(reachable) };
+    network.legCache.set(key, outcome);
   }
-  const publicText = publicAddressText(eni, target.publicByDesign === true);
-  if (admitted.isEmpty()) {
-    const reason = !hasPublicV4 && eni.ipv6.length === 0 ? `${eni.id} has no public IP or Elastic IP` : `the route table ${subnet.routeTableId} sends no route for these clients to ${gatewayId}`;
-    return { hop: { ...base, id: gatewayId, decision: 'deny', detail: reason }, admitted };
+
+  if (outcome.routed.isEmpty()) {
+    return { hop: { ...table, decision: 'deny', detail: `the route table ${tableId} of ${subnet.id} routes none of these clients to ${gatewayId}, so replies to them cannot leave` }, admitted: AddressSet.EMPTY };
   }
-  return { hop: { ...base, id: gatewayId, decision: 'allow', detail: `route to ${gatewayId} in ${subnet.routeTableId}; ${publicText} on ${eni.id}` }, admitted };
+
+  const gateway = { ...request, kind: 'internet-gateway' as const, id: gatewayId, ...(subnet.routeTableSource ? { source: subnet.routeTableSource } : {}) };
+  if (outcome.admitted.isEmpty()) {
+    const reason = !hasPublicV4 && eni.ipv6.length === 0 ? `${eni.id} has no public IP or Elastic IP` : `${eni.id} has no address of the clients' IP version (${publicAddressText(eni, target.publicByDesign === true)})`;
+    return { hop: { ...gateway, decision: 'deny', detail: reason }, admitted: outcome.admitted };
+  }
+  return { hop: { ...gateway, decision: 'allow', detail: `route to ${gatewayId} in ${tableId}; ${publicAddressText(eni, target.publicByDesign === true)} on ${eni.id}` }, admitted: outcome.admitted };
 }
 
 function naclHop(

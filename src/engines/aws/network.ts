@@ -66,6 +66,8 @@ export interface VpcInfo {
   id: string;
   cidrs: AddressSet;
   cidrTexts: string[];
+  /** True when describe-vpcs lists the VPC. When only subnets name it, `cidrs` contains just their CIDRs. */
+  described: boolean;
   internetGateways: string[];
   source: SourceRef;
 }
@@ -262,11 +264,15 @@ export function vpcAddresses(network: AwsNetwork, vpcId?: string): AddressSet {
 function buildVpcs(data: Inventory['data']): Map<string, VpcInfo> {
   const vpcs = new Map<string, VpcInfo>();
   for (const vpc of data.vpcs) {
-    const texts = [vpc.CidrBlock, ...(vpc.CidrBlockAssociationSet ?? []).map((entry) => entry.CidrBlock), ...(vpc.Ipv6CidrBlockAssociationSet ?? []).map((entry) => entry.Ipv6CidrBlock)].filter(
-      (text): text is string => typeof text === 'string',
-    );
+    // A block that is being or has been disassociated, or whose association failed, no longer belongs to the VPC.
+    const live = (state: { State?: string } | undefined) => state?.State === undefined || state.State === 'associated' || state.State === 'associating';
+    const texts = [
+      vpc.CidrBlock,
+      ...(vpc.CidrBlockAssociationSet ?? []).filter((entry) => live(entry.CidrBlockState)).map((entry) => entry.CidrBlock),
+      ...(vpc.Ipv6CidrBlockAssociationSet ?? []).filter((entry) => live(entry.Ipv6CidrBlockState)).map((entry) => entry.Ipv6CidrBlock),
+    ].filter((text): text is string => typeof text === 'string');
     const cidrTexts = [...new Set(texts)];
-    vpcs.set(vpc.VpcId, { id: vpc.VpcId, cidrs: AddressSet.fromCidrs(cidrTexts), cidrTexts, internetGateways: [], source: vpc.source });
+    vpcs.set(vpc.VpcId, { id: vpc.VpcId, cidrs: AddressSet.fromCidrs(cidrTexts), cidrTexts, described: true, internetGateways: [], source: vpc.source });
   }
   for (const gateway of data.internetGateways) {
     for (const attachment of gateway.Attachments) {
@@ -277,7 +283,7 @@ function buildVpcs(data: Inventory['data']): Map<string, VpcInfo> {
   // Subnets of VPCs the snapshot does not describe still give their CIDRs.
   for (const subnet of data.subnets) {
     if (vpcs.has(subnet.VpcId)) continue;
-    vpcs.set(subnet.VpcId, { id: subnet.VpcId, cidrs: AddressSet.EMPTY, cidrTexts: [], internetGateways: [], source: subnet.source });
+    vpcs.set(subnet.VpcId, { id: subnet.VpcId, cidrs: AddressSet.EMPTY, cidrTexts: [], described: false, internetGateways: [], source: subnet.source });
   }
   for (const subnet of data.subnets) {
     const vpc = vpcs.get(subnet.VpcId) as VpcInfo;

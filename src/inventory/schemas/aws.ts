@@ -9,8 +9,8 @@ const tags = z.array(z.object({ Key: z.string(), Value: z.string() })).optional(
 export const vpcSchema = z.object({
   VpcId: z.string(),
   CidrBlock: z.string().optional(),
-  CidrBlockAssociationSet: z.array(z.object({ CidrBlock: z.string() })).optional(),
-  Ipv6CidrBlockAssociationSet: z.array(z.object({ Ipv6CidrBlock: z.string().optional() })).optional(),
+  CidrBlockAssociationSet: z.array(z.object({ CidrBlock: z.string(), CidrBlockState: z.object({ State: z.string().optional() }).optional() })).optional(),
+  Ipv6CidrBlockAssociationSet: z.array(z.object({ Ipv6CidrBlock: z.string().optional(), Ipv6CidrBlockState: z.object({ State: z.string().optional() }).optional() })).optional(),
   IsDefault: z.boolean().optional(),
   OwnerId: z.string().optional(),
   Tags: tags,

@@ -4,7 +4,7 @@ import { runChecks } from '../../../src/checks/run.js';
 import { DEFAULT_CONFIG } from '../../../src/config/config.js';
 import { loadDocuments } from '../../../src/inventory/load.js';
 import { remediate } from '../../../src/remediation/index.js';
-import { IDS, clusterGroupOf, demoCluster, enisOf } from '../../fixtures/aws/demo-cluster.js';
+import { IDS, clusterGroupOf, demoCluster, enisOf, securityGroupsOf } from '../../fixtures/aws/demo-cluster.js';
 import { permission } from '../../engines/aws/support.js';
 
 function audit(files: Record<string, unknown[]>) {
@@ -67,5 +67,60 @@ describe('sg-admin-port-open', () => {
     expect(cli?.safety).toBe('suggestion');
     expect(cli?.content).toContain('"CidrIp":"10.20.0.0/16"');
     expect(cli?.verification).toContain('Drops on purpose');
+  });
+
+  it('adds the VPC rule before it revokes the old one', () => {
+    const [finding] = audit(withRule(permission('tcp', 22, 22, { cidr: '0.0.0.0/0' })));
+    const cli = finding?.remediations.find((remediation) => remediation.format === 'aws-cli')?.content ?? '';
+    const authorize = cli.indexOf(`aws ec2 authorize-security-group-ingress --group-id ${IDS.clusterSg}`);
+    expect(authorize).toBeGreaterThan(-1);
+    expect(cli.indexOf(`aws ec2 revoke-security-group-ingress --group-id ${IDS.clusterSg}`)).toBeGreaterThan(authorize);
+  });
+});
+
+describe('sg-admin-port-open on a group without members', () => {
+  const SPARE_GROUP = 'sg-0e0e0e0e0e0e0e0e9';
+
+  /** Adds a security group in the demo VPC that no interface carries, open to the internet on SSH. */
+  function withSpareGroup(): Record<string, unknown[]> {
+    const files = demoCluster();
+    securityGroupsOf(files).push({
+      Description: 'bastion',
+      GroupName: 'bastion',
+      GroupId: SPARE_GROUP,
+      IpPermissions: [permission('tcp', 22, 22, { cidr: '0.0.0.0/0' })],
+      IpPermissionsEgress: [],
+      OwnerId: IDS.account,
+      VpcId: IDS.vpc,
+    });
+    return files;
+  }
+
+  it('says the group is attached to nothing', () => {
+    const [finding] = audit(withSpareGroup());
+    expect(finding?.problem).toContain('attached to nothing in the snapshot');
+    expect(finding?.problem).not.toContain('no public path');
+    const fact = finding?.evidence.find((item) => item.fact.startsWith('No network interface'));
+    expect(fact?.fact).toBe(`No network interface in the snapshot carries ${SPARE_GROUP}.`);
+    expect(fact?.source?.file).toBe('aws/ec2-describe-security-groups.json');
+    expect(finding?.evidence.some((item) => item.fact.includes('None of the 0'))).toBe(false);
+  });
+
+  it('takes the CIDR from the group’s VPC', () => {
+    const [finding] = audit(withSpareGroup());
+    const cli = finding?.remediations.find((remediation) => remediation.format === 'aws-cli');
+    expect(cli?.content).toContain('"CidrIp":"10.20.0.0/16"');
+    expect(cli?.content.indexOf('authorize-security-group-ingress')).toBeLessThan(cli?.content.indexOf('revoke-security-group-ingress') ?? -1);
+  });
+
+  it('gives a placeholder when the VPC is not in the snapshot', () => {
+    const files = withSpareGroup();
+    delete files['aws/ec2-describe-vpcs.json'];
+    const [finding] = audit(files);
+    const cli = finding?.remediations.find((remediation) => remediation.format === 'aws-cli');
+    expect(cli?.safety).toBe('suggestion');
+    expect(cli?.content).toContain('"CidrIp":"VPC_CIDR"');
+    expect(cli?.verification).toContain(`the CIDR blocks of ${IDS.vpc} are not in the snapshot`);
+    expect(finding?.remediations.find((remediation) => remediation.format === 'terraform')?.content).toMatch(/cidr_ipv4 += "VPC_CIDR"/);
   });
 });

@@ -4,8 +4,8 @@ import { computeExposure } from '../../../src/engines/aws/exposure.js';
 import { clusterNetworking, evaluateFlow, neededFlows } from '../../../src/engines/aws/flows.js';
 import { naiveProposals, proposeTierNacls } from '../../../src/engines/aws/nacl-proposal.js';
 import { networkOf } from '../../../src/engines/aws/network.js';
-import { IDS, demoCluster, naclOf } from '../../fixtures/aws/demo-cluster.js';
-import { defaultDenies, inventoryOf, naclEntry } from './support.js';
+import { IDS, demoCluster, documentOf, naclOf, securityGroupsOf } from '../../fixtures/aws/demo-cluster.js';
+import { defaultDenies, inventoryOf, naclEntry, permission } from './support.js';
 
 const ALL_SUBNETS = [IDS.publicA, IDS.publicB, IDS.privateA, IDS.privateB];
 
@@ -34,6 +34,30 @@ describe('needed flows', () => {
     const network = networkOf(inventory);
     const client = neededFlows(inventory).find((flow) => flow.kind === 'load-balancer-client');
     expect(evaluateFlow(network, client as never).status).toBe('partial');
+  });
+
+  it('names the route table that blocks node egress', () => {
+    const files = demoCluster();
+    // The private subnets lose their NAT route, so node HTTPS has no way out.
+    const tables = documentOf<{ RouteTables: Array<{ RouteTableId: string; Routes: unknown[] }> }>(files, 'aws/ec2-describe-route-tables.json').RouteTables;
+    const privateTable = tables.find((table) => table.RouteTableId === IDS.privateRtb) as { Routes: unknown[] };
+    privateTable.Routes = privateTable.Routes.slice(0, 1);
+    const inventory = inventoryOf(files);
+    const network = networkOf(inventory);
+    const egress = neededFlows(inventory).find((flow) => flow.kind === 'node-internet-egress');
+    const outcome = evaluateFlow(network, egress as never);
+    expect(outcome.status).toBe('blocked');
+    expect(outcome.blockedAt).toMatchObject({ kind: 'route-table', id: IDS.privateRtb, decision: 'deny' });
+  });
+
+  it('marks node egress unknown without route tables', () => {
+    const files = demoCluster();
+    delete files['aws/ec2-describe-route-tables.json'];
+    const inventory = inventoryOf(files);
+    const egress = neededFlows(inventory).find((flow) => flow.kind === 'node-internet-egress');
+    const outcome = evaluateFlow(networkOf(inventory), egress as never);
+    expect(outcome.status).toBe('unresolved');
+    expect(outcome.hops[0]).toMatchObject({ kind: 'route-table', decision: 'not-evaluated' });
   });
 
   it('identifies Calico from its DaemonSet', () => {
@@ -97,5 +121,51 @@ describe('applyChanges', () => {
     const node = computeExposure(changed).paths.find((path) => path.target.id === IDS.node1);
     expect(node?.admitted).toBe('198.51.100.0/24');
     expect(changed.data.services[0]?.spec.loadBalancerSourceRanges).toEqual(['198.51.100.0/24']);
+  });
+});
+
+describe('describeVerification', () => {
+  const SPARE_GROUP = 'sg-0e0e0e0e0e0e0e0e9';
+
+  /** Builds the demo cluster with a security group that no interface carries. */
+  function withSpareGroup(): Record<string, unknown[]> {
+    const files = demoCluster();
+    securityGroupsOf(files).push({
+      Description: 'spare',
+      GroupName: 'spare',
+      GroupId: SPARE_GROUP,
+      IpPermissions: [permission('tcp', 8080, 8080, { cidr: '0.0.0.0/0' })],
+      IpPermissionsEgress: [],
+      OwnerId: IDS.account,
+      VpcId: IDS.vpc,
+    });
+    return files;
+  }
+
+  it('says when no needed flow passes through the change', () => {
+    const inventory = inventoryOf(withSpareGroup());
+    const verification = verifyChanges(inventory, [{ kind: 'revoke-security-group-ingress', groupId: SPARE_GROUP, rule: { ipProtocol: 'tcp', fromPort: 8080, toPort: 8080, cidr: '0.0.0.0/0' } }]);
+    expect(verification.flowsChecked).toBeGreaterThan(0);
+    expect(verification.flowsAffected).toBe(0);
+    const text = describeVerification(verification);
+    expect(text).toBe('No flow the cluster needs passes through this change.');
+  });
+
+  it('says when the snapshot gives no needed flows', () => {
+    const files = withSpareGroup();
+    const inventory = inventoryOf({ 'aws/ec2-describe-security-groups.json': files['aws/ec2-describe-security-groups.json'] as unknown[] });
+    const verification = verifyChanges(inventory, [{ kind: 'revoke-security-group-ingress', groupId: SPARE_GROUP, rule: { ipProtocol: 'tcp', fromPort: 8080, toPort: 8080, cidr: '0.0.0.0/0' } }]);
+    expect(verification.flowsChecked).toBe(0);
+    const text = describeVerification(verification);
+    expect(text).toContain('No flow the cluster needs passes through this change');
+    expect(text).toContain('the snapshot shows no flow the cluster needs (it has no nodes or load balancers');
+    expect(text).not.toMatch(/Checked 0|all 0/);
+  });
+
+  it('counts the flows a change passes through', () => {
+    const inventory = inventoryOf(demoCluster());
+    const verification = verifyChanges(inventory, [{ kind: 'authorize-security-group-ingress', groupId: IDS.clusterSg, rule: { ipProtocol: 'tcp', fromPort: 8080, toPort: 8080, cidr: '10.20.0.0/16' } }]);
+    expect(verification.flowsAffected).toBeGreaterThan(0);
+    expect(describeVerification(verification)).toMatch(/^Checked \d+ needed flows against the change \(\d+ pass through what it edits\): all \d+ that work today keep working\.$/);
   });
 });
