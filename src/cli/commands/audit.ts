@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
 import { CHECKS } from '../../checks/registry.js';
 import { SEVERITIES, type Severity } from '../../checks/types.js';
@@ -7,6 +6,7 @@ import { DEFAULT_CONFIG } from '../../config/config.js';
 import { loadConfigFile } from '../../config/load.js';
 import { countAtOrAbove } from '../../report/report.js';
 import { EXIT, UsageError, type ExitState, type Io } from '../io.js';
+import { emitOutput } from '../output.js';
 import { auditInventory } from '../pipeline.js';
 import { FORMATS, renderReport, type Format } from '../render.js';
 import { selectChecks } from '../select.js';
@@ -88,14 +88,7 @@ async function runAudit(snapshot: string | undefined, options: AuditCliOptions, 
     verbose: Boolean(options.verbose),
     ...(snapshot === undefined ? {} : { snapshotRoot: snapshot }),
   });
-  if (options.output) {
-    await writeFile(options.output, text).catch((error: NodeJS.ErrnoException) => {
-      throw new UsageError(`cannot write ${options.output}: ${error.message}`);
-    });
-    progress(`Wrote ${options.output}`);
-  } else {
-    io.stdout(text);
-  }
+  await emitOutput(text, options.output, io, progress);
 
   if (options.strict && report.summary.inputErrors > 0) return EXIT.usage;
   const failing = options.failOn ? countAtOrAbove(report, options.failOn) : 0;

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
 import { z } from 'zod';
 import { SEVERITIES, type Severity } from '../../checks/types.js';
@@ -7,6 +7,7 @@ import { DEFAULT_CONFIG, type RampartConfig } from '../../config/config.js';
 import { loadConfigFile } from '../../config/load.js';
 import { countNewAtOrAbove, diffReports, renderDiffJson, renderDiffMarkdown, renderDiffText, type DiffableReport } from '../../report/diff.js';
 import { EXIT, UsageError, type ExitState, type Io } from '../io.js';
+import { emitOutput } from '../output.js';
 import { auditInventory } from '../pipeline.js';
 import { loadSnapshotForCli } from '../snapshot.js';
 
@@ -55,14 +56,7 @@ async function runDiff(before: string, after: string, options: DiffCliOptions, i
   let text = renderDiffText(diff);
   if (options.format === 'json') text = renderDiffJson(diff);
   if (options.format === 'markdown') text = renderDiffMarkdown(diff);
-  if (options.output) {
-    await writeFile(options.output, text).catch((error: NodeJS.ErrnoException) => {
-      throw new UsageError(`cannot write ${options.output}: ${error.message}`);
-    });
-    progress(`Wrote ${options.output}`);
-  } else {
-    io.stdout(text);
-  }
+  await emitOutput(text, options.output, io, progress);
   if (options.failOn && countNewAtOrAbove(diff, options.failOn) > 0) return EXIT.findings;
   return EXIT.ok;
 }

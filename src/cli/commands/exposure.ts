@@ -1,4 +1,3 @@
-import { writeFile } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
 import {
   SourceError,
@@ -15,6 +14,7 @@ import {
   type PathFilter,
 } from '../../engines/aws/index.js';
 import { EXIT, UsageError, type ExitState, type Io } from '../io.js';
+import { emitOutput } from '../output.js';
 import { loadSnapshotForCli } from '../snapshot.js';
 
 const FORMATS = ['text', 'json'] as const;
@@ -76,14 +76,7 @@ async function runExposure(snapshot: string, options: ExposureCliOptions, io: Io
     return options.format === 'json' ? `${JSON.stringify({ paths: paths.map(jsonPath), notModelled: result.notModelled }, null, 2)}\n` : pathsText(paths, result.notModelled, from, filter);
   });
 
-  if (options.output) {
-    await writeFile(options.output, text).catch((error: NodeJS.ErrnoException) => {
-      throw new UsageError(`cannot write ${options.output}: ${error.message}`);
-    });
-    progress(`Wrote ${options.output}`);
-  } else {
-    io.stdout(text);
-  }
+  await emitOutput(text, options.output, io, progress);
   return EXIT.ok;
 }
 
