@@ -181,7 +181,7 @@ interface Verification {
 
 /** Re-runs the engine with the change and compares who reaches the target on its ports. */
 function verify(inventory: Inventory, before: ReachModel, fix: NetworkPolicyFix, change: PolicyChange, targetPods: PodEndpoint[], ports: ConnSet, baseline: Reachers): Verification {
-  const after = new ReachModel(inventoryWithPolicyChange(inventory, change), { ipBlocksMatchPods: before.ipBlocksMatchPods });
+  const after = new ReachModel(inventoryWithPolicyChange(inventory, change), { ipBlocksMatchPods: before.ipBlocksMatchPods, classesFrom: before });
   const afterTarget = podsOf(after, fix.target);
   const result = reachersOf(after, afterTarget, ports);
   const keys = (reachers: Reachers) => new Set(reachers.pods.map((entry) => workloadKey(entry.pod.workload)));
@@ -209,7 +209,7 @@ function verify(inventory: Inventory, before: ReachModel, fix: NetworkPolicyFix,
 
 /** Lists the workload connections into or out of the namespace that the namespace baseline cuts. */
 function namespaceVerification(inventory: Inventory, before: ReachModel, change: PolicyChange, namespace: string): string {
-  const after = new ReachModel(inventoryWithPolicyChange(inventory, change), { ipBlocksMatchPods: before.ipBlocksMatchPods });
+  const after = new ReachModel(inventoryWithPolicyChange(inventory, change), { ipBlocksMatchPods: before.ipBlocksMatchPods, classesFrom: before });
   const lost = new Set<string>();
   const key = (pod: PodEndpoint) => `${pod.workload.kind}/${pod.workload.namespace}/${pod.workload.name}`;
   const representatives = before.classes.map((cls) => cls.pods[0]).filter((pod): pod is PodEndpoint => pod !== undefined);

@@ -124,6 +124,8 @@ export function verifyChanges(inventory: Inventory, changes: readonly NetworkCha
   const flows = options.flows ?? neededFlows(inventory);
   const changed = applyChanges(inventory, changes);
   const before = networkOf(inventory);
+  // NOTE: the changed network is built whole for every verified change, so each fix costs time in
+  // proportion to the snapshot. Recompiling only the changed security groups and NACLs would avoid that.
   const after = networkOf(changed);
   const scope = scopeOf(before, changes);
   const cut: FlowChange[] = [];

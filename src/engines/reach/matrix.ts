@@ -35,24 +35,15 @@ export function computeMatrix(model: ReachModel, options: MatrixOptions = {}): M
   const ipv6 = options.ipv6 ?? usesIpv6(model);
   const entries: MatrixEntry[] = [];
 
-  const classPair = new Map<string, ConnSet>();
-  const between = (source: EndpointClass, destination: EndpointClass): ConnSet => {
-    const key = `${source.id}>${destination.id}`;
-    let value = classPair.get(key);
-    if (!value) {
-      value = model.classConnections(source, destination);
-      classPair.set(key, value);
-    }
-    return value;
-  };
+  const pairs = new ClassPairCache(model, groups);
 
-  for (const source of groups) {
+  for (const [sourceIndex, source] of groups.entries()) {
     for (const destination of groups) {
       if (source.key === destination.key) continue;
       let connections = ConnSet.NONE;
       for (const sourceClass of source.classes) {
         for (const destinationClass of destination.classes) {
-          connections = connections.union(between(sourceClass, destinationClass));
+          connections = connections.union(pairs.between(sourceClass, destinationClass));
           if (connections.isAll()) break;
         }
         if (connections.isAll()) break;
@@ -60,6 +51,7 @@ export function computeMatrix(model: ReachModel, options: MatrixOptions = {}): M
       if (!connections.isAll()) connections = connections.union(nodeLocal(model, source, destination));
       if (!connections.isEmpty()) entries.push({ source: { kind: 'workload', workload: source.workload }, destination: { kind: 'workload', workload: destination.workload }, connections });
     }
+    pairs.release(sourceIndex);
   }
 
   for (const range of model.externalPieces('ingress').filter((piece) => ipv6 || piece.family === 4)) {
@@ -119,6 +111,46 @@ function groupPods(model: ReachModel, workloadOf: (pod: PodEndpoint) => Workload
     group.classes = [...seen].sort((a, b) => a - b).map((id) => model.classes[id] as EndpointClass);
   }
   return [...groups.values()].sort((a, b) => compareText(a.key, b.key));
+}
+
+/**
+ * Connections between class pairs, computed once. The cache keeps one row per source class, indexed by
+ * destination class id, and drops the row after the last workload group that contains the source class,
+ * so it contains rows only for the classes of the current group and for classes shared by later groups.
+ */
+class ClassPairCache {
+  private readonly rows = new Map<number, Array<ConnSet | undefined>>();
+  /** For each group index, the source classes whose last group it is. */
+  private readonly lastUse: number[][];
+
+  constructor(
+    private readonly model: ReachModel,
+    groups: Group[],
+  ) {
+    const lastGroupOf = new Map<number, number>();
+    for (const [index, group] of groups.entries()) for (const cls of group.classes) lastGroupOf.set(cls.id, index);
+    this.lastUse = groups.map(() => []);
+    for (const [classId, index] of lastGroupOf) this.lastUse[index]?.push(classId);
+  }
+
+  between(source: EndpointClass, destination: EndpointClass): ConnSet {
+    let row = this.rows.get(source.id);
+    if (!row) {
+      row = new Array<ConnSet | undefined>(this.model.classes.length);
+      this.rows.set(source.id, row);
+    }
+    let value = row[destination.id];
+    if (!value) {
+      value = this.model.classConnections(source, destination);
+      row[destination.id] = value;
+    }
+    return value;
+  }
+
+  /** Drops the rows of the source classes that no group after this one contains. */
+  release(groupIndex: number): void {
+    for (const classId of this.lastUse[groupIndex] ?? []) this.rows.delete(classId);
+  }
 }
 
 function nodeLocal(model: ReachModel, source: Group, destination: Group): ConnSet {

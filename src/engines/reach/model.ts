@@ -27,6 +27,13 @@ export interface ReachOptions {
    * snapshot does (see ipBlocksMatchPodsFor).
    */
   ipBlocksMatchPods?: boolean;
+  /**
+   * A model of an inventory with the same pods, workloads and namespaces (one that differs only in its
+   * policies, as inventoryWithPolicyChange builds) whose pods and classes this model reuses. They are
+   * reused only when the base model has the same ipBlocksMatchPods value and address pieces at least as
+   * fine as this model's, because a finer partition is still sound. Otherwise the classes are rebuilt.
+   */
+  classesFrom?: ReachModel;
 }
 
 /** One side of a connection: a pod, or an address outside the pods. */
@@ -56,6 +63,8 @@ export class ReachModel {
   private byNamespace?: Map<string, EndpointClass[]>;
   private policiesByNamespace?: Map<string, CompiledPolicy[]>;
   private readonly pieces: Partial<Record<Direction, AddressRange[]>> = {};
+  /** The address pieces the classes were split by. */
+  private readonly classPieces: AddressRange[];
 
   constructor(
     readonly inventory: Inventory,
@@ -91,7 +100,10 @@ export class ReachModel {
     for (const policy of this.policies) for (const message of policy.notModelled) this.notice(message);
 
     const addressPieces = partition([...this.policies.flatMap((policy) => [...policy.rules.ingress, ...policy.rules.egress].flatMap((rule) => rule.remoteAddressSets)), ...this.networkSets.map((set) => set.nets)]);
-    const built = buildClasses(inventory, namespaces, addressPieces, this.ipBlocksMatchPods);
+    const base = options.classesFrom;
+    const reuse = base !== undefined && base.ipBlocksMatchPods === this.ipBlocksMatchPods && refines(base.classPieces, addressPieces);
+    const built = reuse ? { pods: base.pods, classes: base.classes } : buildClasses(inventory, namespaces, addressPieces, this.ipBlocksMatchPods);
+    this.classPieces = reuse ? base.classPieces : addressPieces;
     this.pods = built.pods;
     this.classes = built.classes;
     context.classes = this.classes;
@@ -266,7 +278,7 @@ const models = new WeakMap<Inventory, ReachModel>();
 
 /** Returns the reachability model of an inventory, built once per inventory for the default options. */
 export function reachModel(inventory: Inventory, options?: ReachOptions): ReachModel {
-  if (options && options.ipBlocksMatchPods !== undefined) return new ReachModel(inventory, options);
+  if (options && (options.ipBlocksMatchPods !== undefined || options.classesFrom !== undefined)) return new ReachModel(inventory, options);
   let model = models.get(inventory);
   if (!model) {
     model = new ReachModel(inventory);
@@ -374,6 +386,12 @@ function workloadOf(inventory: Inventory, pod: m.Pod, namespace: string): Worklo
   const owner = inventory.owningWorkload(pod);
   if (owner.kind === 'Node') return { kind: 'Pod', namespace, name: pod.metadata.name };
   return { kind: owner.kind, namespace, name: owner.name };
+}
+
+/** Tells whether every piece of `fine` lies inside one piece of `coarse`: each start of a coarse piece starts a fine one. */
+function refines(fine: AddressRange[], coarse: AddressRange[]): boolean {
+  const starts = new Set(fine.map((piece) => `${piece.family}:${piece.from}`));
+  return coarse.every((piece) => starts.has(`${piece.family}:${piece.from}`));
 }
 
 function pieceIndex(pieces: AddressRange[], address: { family: 4 | 6; value: bigint }): number {

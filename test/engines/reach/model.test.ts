@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { inventoryWithPolicyChange, reachModel, ReachModel, type PolicyChange } from '../../../src/engines/reach/index.js';
+import { load, namespace, networkPolicy, pod } from './support.js';
+
+// Checks, fixes and the CLI all ask reachModel for the same inventory, so the model is built once per
+// inventory and not once per finding.
+
+const documents = [namespace('shop'), pod('shop', 'web', { ip: '10.0.1.1' })];
+
+describe('reachModel', () => {
+  it('returns one instance per inventory', () => {
+    const inventory = load(documents).inventory;
+
+    expect(reachModel(inventory)).toBe(reachModel(inventory));
+  });
+
+  it('builds a new model for another inventory', () => {
+    expect(reachModel(load(documents).inventory)).not.toBe(reachModel(load(documents).inventory));
+  });
+
+  it('does not cache explicit ipBlock options', () => {
+    const inventory = load(documents).inventory;
+    const cached = reachModel(inventory);
+    const explicit = reachModel(inventory, { ipBlocksMatchPods: !cached.ipBlocksMatchPods });
+
+    expect(explicit).not.toBe(cached);
+    expect(explicit.ipBlocksMatchPods).toBe(!cached.ipBlocksMatchPods);
+    expect(reachModel(inventory)).toBe(cached);
+  });
+});
+
+// A verified fix builds a model of the inventory with the change applied. It may reuse the pods and classes
+// of the model before the change when those classes are at least as fine as the changed policies need.
+describe('ReachModel classesFrom', () => {
+  const pods = [
+    namespace('shop'),
+    namespace('ops'),
+    pod('shop', 'db', { labels: { app: 'db' }, ip: '10.0.1.1', ports: [{ name: 'pg', containerPort: 5432 }] }),
+    pod('shop', 'web', { labels: { app: 'web' }, ip: '10.0.1.2' }),
+    // tool and tool-2 share a class until an ipBlock puts them in different address pieces.
+    pod('ops', 'tool', { labels: { app: 'tool' }, ip: '10.0.2.1' }),
+    pod('ops', 'tool-2', { labels: { app: 'tool' }, ip: '10.0.4.1' }),
+    pod('ops', 'agent', { labels: { app: 'agent' }, ip: '10.0.3.1', hostNetwork: true, nodeName: 'node-1' }),
+  ];
+  const ipBlockPolicy = networkPolicy('shop', 'db-from-ops', { podSelector: { matchLabels: { app: 'db' } }, policyTypes: ['Ingress'], ingress: [{ from: [{ ipBlock: { cidr: '10.0.2.0/24' } }] }] }) as Record<string, unknown>;
+  const webOnly = networkPolicy('shop', 'db-from-web', { podSelector: { matchLabels: { app: 'db' } }, policyTypes: ['Ingress'], ingress: [{ from: [{ podSelector: { matchLabels: { app: 'web' } } }], ports: [{ port: 'pg', protocol: 'TCP' }] }] }) as Record<string, unknown>;
+
+  function connectionTable(model: ReachModel): string[] {
+    const lines: string[] = [];
+    for (const source of model.pods) {
+      for (const destination of model.pods) {
+        const connections = model.connections({ kind: 'pod', pod: source }, { kind: 'pod', pod: destination });
+        lines.push(`${source.namespace}/${source.name} => ${destination.namespace}/${destination.name}: ${connections.format()}`);
+      }
+    }
+    return lines.sort();
+  }
+
+  function modelsAfter(documents: object[], change: PolicyChange, ipBlocksMatchPods: boolean): { before: ReachModel; reused: ReachModel; fresh: ReachModel } {
+    const inventory = load(documents).inventory;
+    const before = new ReachModel(inventory, { ipBlocksMatchPods });
+    const changed = inventoryWithPolicyChange(inventory, change);
+    return { before, reused: new ReachModel(changed, { ipBlocksMatchPods, classesFrom: before }), fresh: new ReachModel(changed, { ipBlocksMatchPods }) };
+  }
+
+  it('reuses classes when the change adds no address', () => {
+    const { before, reused, fresh } = modelsAfter([...pods, ipBlockPolicy], { add: [webOnly], remove: [{ namespace: 'shop', name: 'db-from-ops' }] }, true);
+
+    expect(reused.classes).toBe(before.classes);
+    expect(reused.pods).toBe(before.pods);
+    expect(connectionTable(reused)).toEqual(connectionTable(fresh));
+    expect(connectionTable(reused)).not.toEqual(connectionTable(before));
+  });
+
+  it('rebuilds classes when the change splits addresses', () => {
+    const { before, reused, fresh } = modelsAfter([...pods, webOnly], { add: [ipBlockPolicy], remove: [] }, true);
+
+    expect(reused.classes).not.toBe(before.classes);
+    expect(before.classes.length).toBe(4);
+    expect(fresh.classes.length).toBe(5);
+    expect(reused.classes.length).toBe(5);
+    expect(connectionTable(reused)).toEqual(connectionTable(fresh));
+    expect(connectionTable(reused)).not.toEqual(connectionTable(before));
+  });
+
+  it('rebuilds classes for another ipBlock setting', () => {
+    const inventory = load([...pods, webOnly]).inventory;
+    const before = new ReachModel(inventory, { ipBlocksMatchPods: false });
+    const after = new ReachModel(inventoryWithPolicyChange(inventory, { add: [], remove: [] }), { ipBlocksMatchPods: true, classesFrom: before });
+
+    expect(after.classes).not.toBe(before.classes);
+  });
+});
