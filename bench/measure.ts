@@ -10,6 +10,7 @@
 //                 shows how much of the audit the checks take and how much rendering and verifying fixes
 //   audit         loadSnapshotFolder + auditInventory + renderJson, as `rampart audit -o json` does
 //   reach-matrix  loadSnapshotFolder + reachModel + computeMatrix + formatConnlist, as `rampart reach --matrix`
+//   aws-exposure  the load, then the AWS engine's internet exposure paths alone
 //   reach-query   the same load and model, then single queries timed one by one
 //
 // It prints one JSON object on standard output. Times are in milliseconds and exclude the start of Node and
@@ -25,6 +26,7 @@ import { DEFAULT_CONFIG } from '../src/config/config.js';
 import { loadSnapshotFolder, observedTime } from '../src/inventory/load.js';
 import type { Inventory } from '../src/inventory/inventory.js';
 import { renderJson } from '../src/report/json.js';
+import { computeExposure } from '../src/engines/aws/exposure.js';
 import { PHASES, type Measurement, type Phase } from './phases.js';
 
 /** The parts of the reachability engine the benchmark calls, looked up at run time. */
@@ -117,6 +119,16 @@ async function measure(phase: Phase, snapshot: string): Promise<Measurement> {
     lap('render');
     details.findings = report.findings.length;
     details.reportBytes = Buffer.byteLength(text);
+    return finish();
+  }
+
+  if (phase === 'aws-exposure') {
+    // The AWS engine alone: every path from the internet to a listening port, without checks or fixes.
+    const result = computeExposure(load.inventory);
+    lap('exposure');
+    details.paths = result.paths.length;
+    details.securityGroups = load.inventory.data.securityGroups.length;
+    details.networkInterfaces = load.inventory.data.networkInterfaces.length;
     return finish();
   }
 

@@ -1,7 +1,7 @@
 // The result of one measurement, shared by bench/run.ts and its child process bench/measure.ts.
 
-export type Phase = 'parse' | 'load' | 'checks' | 'audit' | 'reach-matrix' | 'reach-query';
-export const PHASES: Phase[] = ['parse', 'load', 'checks', 'audit', 'reach-matrix', 'reach-query'];
+export type Phase = 'parse' | 'load' | 'checks' | 'audit' | 'aws-exposure' | 'reach-matrix' | 'reach-query';
+export const PHASES: Phase[] = ['parse', 'load', 'checks', 'audit', 'aws-exposure', 'reach-matrix', 'reach-query'];
 
 export interface Measurement {
   phase: Phase;

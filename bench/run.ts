@@ -302,11 +302,12 @@ function judge(value: number | undefined, meets: (value: number) => boolean): Ta
 // --- output ---------------------------------------------------------------------------------------------
 
 function printSizes(sizes: SizeResult[]): void {
-  const header = ['size', 'pods', 'policies', 'SG rules', 'MiB', 'parse s', 'load s', 'load ×', 'checks s', 'audit s', 'audit ×', 'audit RSS MiB', 'matrix s', 'matrix ×', 'matrix RSS MiB', 'query ms (max)'];
+  const header = ['size', 'pods', 'policies', 'SG rules', 'MiB', 'parse s', 'load s', 'load ×', 'checks s', 'audit s', 'audit ×', 'audit RSS MiB', 'exposure s', 'matrix s', 'matrix ×', 'matrix RSS MiB', 'query ms (max)'];
   const rows = sizes.map((size) => {
     const { parse, load, checks, audit } = size.phases;
     const matrix = size.phases['reach-matrix'];
     const query = size.phases['reach-query'];
+    const exposure = size.phases['aws-exposure'];
     return [
       size.name,
       String(size.counts.pods),
@@ -320,6 +321,7 @@ function printSizes(sizes: SizeResult[]): void {
       cell(audit, seconds(audit.medianMs)),
       size.ratios.audit === undefined ? '—' : size.ratios.audit.toFixed(2),
       cell(audit, audit.maxRssBytes === undefined ? undefined : (audit.maxRssBytes / MIB).toFixed(0)),
+      cell(exposure, seconds(exposure.medianMs)),
       cell(matrix, seconds(matrix.medianMs)),
       size.ratios.matrix === undefined ? '—' : size.ratios.matrix.toFixed(2),
       cell(matrix, matrix.maxRssBytes === undefined ? undefined : (matrix.maxRssBytes / MIB).toFixed(0)),
