@@ -149,19 +149,24 @@ export class Inventory {
   workload(kind: string, namespace: string | undefined, name: string): m.Workload | m.CronJob | undefined {
     const byKey = this.index('workloadsByKey', () => {
       const map = new Map<string, m.Workload | m.CronJob>();
-      for (const [workloadKind, list] of [
-        ['Deployment', this.data.deployments],
-        ['ReplicaSet', this.data.replicaSets],
-        ['StatefulSet', this.data.statefulSets],
-        ['DaemonSet', this.data.daemonSets],
-        ['Job', this.data.jobs],
-        ['CronJob', this.data.cronJobs],
-      ] as const) {
+      for (const [workloadKind, list] of this.workloadLists()) {
         for (const workload of list) map.set(`${workloadKind}/${workload.metadata.namespace ?? ''}/${workload.metadata.name}`, workload);
       }
       return map;
     });
     return byKey.get(`${kind}/${namespace ?? ''}/${name}`);
+  }
+
+  /** Lists the workload objects of the snapshot by kind, owners (Deployments) before what they own. */
+  workloadLists(): Array<[m.WorkloadKind | 'CronJob', Array<m.Workload | m.CronJob>]> {
+    return [
+      ['Deployment', this.data.deployments],
+      ['StatefulSet', this.data.statefulSets],
+      ['DaemonSet', this.data.daemonSets],
+      ['ReplicaSet', this.data.replicaSets],
+      ['Job', this.data.jobs],
+      ['CronJob', this.data.cronJobs],
+    ];
   }
 
   /**

@@ -56,8 +56,8 @@ export const sgAdminPortOpen: Check = {
         const names = ports.map((entry) => `${entry.name} ${entry.port}`).join(', ');
         const label = groupLabel(network, group.id);
         const severity = severityOf(width, direct.length > 0, paths.length > 0);
-        const source = rule.peer.kind === 'cidr' ? rule.peer.cidr : rule.peer.kind === 'prefix-list' ? `prefix list ${rule.peer.prefixListId}` : rule.peer.groupId;
-        const widthText = width === 'internet' ? 'the whole internet' : width === 'public' ? `the public range ${source}` : `${source}, wider than the VPC`;
+        const source = describePeer(rule);
+        const widthText = describeWidth(width, source);
         const evidence: Evidence[] = [{ fact: `Rule ${describeRule(rule)} opens ${names}.`, source: rule.source }];
         for (const path of paths.slice(0, 6)) evidence.push(pathEvidence(path));
         if (paths.length > 6) evidence.push({ fact: `${paths.length - 6} more paths use this rule; rampart exposure lists them all.` });
@@ -88,7 +88,7 @@ type Width = 'internet' | 'public' | 'private';
 /** Classifies how wide a rule's source is: the whole internet, a public range wider than /24 (IPv6 /48), or a private range wider than the VPC. */
 function widthOf(network: AwsNetwork, vpcId: string | undefined, rule: SecurityGroupRule): Width | undefined {
   if (admitsWholeInternet(rule)) return 'internet';
-  const addresses = rule.peer.kind === 'cidr' ? rule.peer.addresses : rule.peer.kind === 'prefix-list' ? rule.peer.addresses : undefined;
+  const addresses = rule.peer.kind === 'cidr' || rule.peer.kind === 'prefix-list' ? rule.peer.addresses : undefined;
   if (!addresses) return undefined;
   const publicPart = addresses.intersect(PUBLIC_INTERNET);
   const v4Wide = publicPart.ipv4Count() > 256n;
@@ -130,4 +130,16 @@ function fixesFor(inventory: Parameters<Check['run']>[0]['inventory'], network: 
       ...(vpc.missing ? { placeholders: [vpcPlaceholderNote(vpc, groupId)] } : {}),
     }),
   ];
+}
+
+function describePeer(rule: SecurityGroupRule): string {
+  if (rule.peer.kind === 'cidr') return rule.peer.cidr;
+  if (rule.peer.kind === 'prefix-list') return `prefix list ${rule.peer.prefixListId}`;
+  return rule.peer.groupId;
+}
+
+function describeWidth(width: Width, source: string): string {
+  if (width === 'internet') return 'the whole internet';
+  if (width === 'public') return `the public range ${source}`;
+  return `${source}, wider than the VPC`;
 }

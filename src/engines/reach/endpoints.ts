@@ -128,15 +128,7 @@ export function synthesisePods(inventory: Inventory): m.Pod[] {
   }
 
   const result: m.Pod[] = [];
-  const lists: Array<[m.WorkloadKind | 'CronJob', Array<m.Workload | m.CronJob>]> = [
-    ['Deployment', inventory.data.deployments],
-    ['StatefulSet', inventory.data.statefulSets],
-    ['DaemonSet', inventory.data.daemonSets],
-    ['ReplicaSet', inventory.data.replicaSets],
-    ['Job', inventory.data.jobs],
-    ['CronJob', inventory.data.cronJobs],
-  ];
-  for (const [kind, workloads] of lists) {
+  for (const [kind, workloads] of inventory.workloadLists()) {
     for (const workload of workloads) {
       const namespace = workload.metadata.namespace ?? 'default';
       const key = `${kind}/${namespace}/${workload.metadata.name}`;
