@@ -9,6 +9,7 @@ import {
   reachModel,
   ReachModel,
   workloadKey,
+  type EndpointClass,
   type PodEndpoint,
   type PolicyChange,
   type Reachers,
@@ -211,28 +212,75 @@ function verify(inventory: Inventory, before: ReachModel, fix: NetworkPolicyFix,
 function namespaceVerification(inventory: Inventory, before: ReachModel, change: PolicyChange, namespace: string): string {
   const after = new ReachModel(inventoryWithPolicyChange(inventory, change), { ipBlocksMatchPods: before.ipBlocksMatchPods, classesFrom: before });
   const lost = new Set<string>();
-  const key = (pod: PodEndpoint) => `${pod.workload.kind}/${pod.workload.namespace}/${pod.workload.name}`;
-  const representatives = before.classes.map((cls) => cls.pods[0]).filter((pod): pod is PodEndpoint => pod !== undefined);
-  const afterClassOf = (pod: PodEndpoint) => {
-    const found = after.pod(pod.namespace, pod.name);
-    return found ? after.classOf(found) : undefined;
+  const key = (cls: EndpointClass) => {
+    const workload = (cls.pods[0] as PodEndpoint).workload;
+    return `${workload.kind}/${workload.namespace}/${workload.name}`;
   };
-  for (const local of representatives.filter((pod) => pod.namespace === namespace)) {
-    const localAfter = afterClassOf(local);
-    if (!localAfter) continue;
-    for (const remote of representatives) {
-      const remoteAfter = afterClassOf(remote);
-      if (!remoteAfter || key(remote) === key(local)) continue;
-      const inbound = before.classConnections(before.classOf(remote), before.classOf(local)).subtract(after.classConnections(remoteAfter, localAfter));
-      if (!inbound.isEmpty()) lost.add(`${key(remote)} → ${key(local)}: ${inbound.format()}`);
-      const outbound = before.classConnections(before.classOf(local), before.classOf(remote)).subtract(after.classConnections(localAfter, remoteAfter));
-      if (!outbound.isEmpty()) lost.add(`${key(local)} → ${key(remote)}: ${outbound.format()}`);
-    }
+  const afterClassOf = classMapping(before, after);
+  for (const pair of namespacePairs(before, namespace)) {
+    const source = afterClassOf(pair.source);
+    const destination = afterClassOf(pair.destination);
+    if (!source || !destination) continue;
+    // A pair can lose connections only if the source's egress or the destination's ingress policies changed.
+    const sameEgress = after.classes === before.classes && after.appliedTiers(source, 'egress') === before.appliedTiers(pair.source, 'egress');
+    const sameIngress = after.classes === before.classes && after.appliedTiers(destination, 'ingress') === before.appliedTiers(pair.destination, 'ingress');
+    if (sameEgress && sameIngress) continue;
+    // Evaluate the changed side first: it is the side a default deny empties.
+    const first = sameEgress ? after.ingress(destination, { kind: 'class', cls: source }) : after.egress(source, { kind: 'class', cls: destination });
+    const kept = first.isEmpty() ? first : first.intersect(sameEgress ? after.egress(source, { kind: 'class', cls: destination }) : after.ingress(destination, { kind: 'class', cls: source }));
+    const cut = pair.connections.subtract(kept);
+    if (!cut.isEmpty()) lost.add(`${key(pair.source)} → ${key(pair.destination)}: ${cut.format()}`);
   }
   const lines = [...lost].sort();
   if (lines.length === 0) return `Re-ran the reachability engine with the namespace default deny: no connection between pods into or out of ${namespace} is cut.`;
   const shown = lines.slice(0, 20);
   return [`Re-ran the reachability engine with the namespace default deny: these connections between workloads would be cut; allow the ones that are needed before applying it:`, ...shown.map((line) => `- ${line}`), ...(lines.length > shown.length ? [`- and ${lines.length - shown.length} more`] : [])].join('\n');
+}
+
+interface ClassPair {
+  source: EndpointClass;
+  destination: EndpointClass;
+  connections: ConnSet;
+}
+
+// Fixes for workloads of one namespace follow each other, so the pairs of the last namespace are kept.
+const pairCache = new WeakMap<ReachModel, { namespace: string; pairs: ClassPair[] }>();
+
+/**
+ * The allowed connections between pod classes of different workloads, into or out of the namespace, before
+ * any change: each class's first pod stands for it.
+ */
+function namespacePairs(model: ReachModel, namespace: string): ClassPair[] {
+  const cached = pairCache.get(model);
+  if (cached && cached.namespace === namespace) return cached.pairs;
+  const pairs: ClassPair[] = [];
+  const classes = model.classes.filter((cls) => cls.pods.length > 0);
+  const keys = new Map(classes.map((cls) => [cls, workloadKey((cls.pods[0] as PodEndpoint).workload)]));
+  const add = (source: EndpointClass, destination: EndpointClass) => {
+    const connections = model.classConnections(source, destination);
+    if (!connections.isEmpty()) pairs.push({ source, destination, connections });
+  };
+  for (const local of classes.filter((cls) => cls.namespace === namespace)) {
+    const localKey = keys.get(local);
+    for (const remote of classes) {
+      if (keys.get(remote) === localKey) continue;
+      // A pair inside the namespace is met from both ends; take it once, from its source.
+      if (remote.namespace !== namespace) add(remote, local);
+      add(local, remote);
+    }
+  }
+  pairCache.set(model, { namespace, pairs });
+  return pairs;
+}
+
+/** Maps classes of the model before a change to the model after it, through each class's first pod. */
+function classMapping(before: ReachModel, after: ReachModel): (cls: EndpointClass) => EndpointClass | undefined {
+  if (after.classes === before.classes) return (cls) => cls;
+  return (cls) => {
+    const pod = cls.pods[0];
+    const found = pod ? after.pod(pod.namespace, pod.name) : undefined;
+    return found ? after.classOf(found) : undefined;
+  };
 }
 
 function podsOf(model: ReachModel, workload: { kind: string; namespace: string; name: string }): PodEndpoint[] {

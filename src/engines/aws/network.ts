@@ -130,19 +130,20 @@ export function buildNetwork(inventory: Inventory): AwsNetwork {
   const securityGroups = new Map(data.securityGroups.map((group) => [group.GroupId, compiledGroup(group, prefixLists)]));
   const nacls = new Map(data.networkAcls.map((acl) => [acl.NetworkAclId, compiledNacl(acl)]));
 
-  const vpcs = buildVpcs(data);
-  const subnets = buildSubnets(inventory, vpcs, nacls, prefixLists, notModelled);
+  const hasNacls = inventory.has('NetworkAcl');
+  const vpcs = memoised(vpcCache, [data.vpcs, data.internetGateways, data.subnets], notModelled, () => buildVpcs(data));
+  const subnets = memoised(subnetCache, [data.subnets, vpcs, data.networkAcls, data.routeTables, data.prefixLists, hasNacls], notModelled, (notes) => buildSubnets(inventory, vpcs, nacls, prefixLists, notes));
   const { clusters, nodeInstanceIds, enis, eniById, enisByGroup, enisByInstance, enisBySubnet, notes } = eniIndex(inventory);
   notModelled.push(...notes);
 
-  const services = buildServices(inventory);
-  const loadBalancers = buildLoadBalancers(inventory, { enis, enisByInstance, subnets, nodeInstanceIds, services, notModelled });
+  const services = memoised(serviceCache, [data.services], notModelled, () => buildServices(inventory));
+  const loadBalancers = memoised(loadBalancerCache, [data.loadBalancers, data.targetGroups, data.listeners, services, enis, subnets, nodeInstanceIds], notModelled, (notes) =>
+    buildLoadBalancers(inventory, { enis, enisByInstance, subnets, nodeInstanceIds, services, notModelled: notes }),
+  );
 
-  if (prefixLists.size > 0 || data.securityGroups.some((group) => group.IpPermissions.some((permission) => permission.PrefixListIds.length > 0))) {
-    const unresolved = [...securityGroups.values()].flatMap((group) => group.ingress.concat(group.egress)).filter((rule) => rule.peer.kind === 'prefix-list' && rule.peer.addresses === undefined);
-    const ids = [...new Set(unresolved.map((rule) => (rule.peer.kind === 'prefix-list' ? rule.peer.prefixListId : '')))].sort();
-    if (ids.length > 0) notModelled.push(`prefix lists ${ids.join(', ')} have no entries in the snapshot (ec2-get-managed-prefix-list-entries.<id>.json), so rules that use them are unresolved`);
-  }
+  const unresolved = new Set<string>();
+  for (const group of securityGroups.values()) for (const id of unresolvedPrefixLists(group)) unresolved.add(id);
+  if (unresolved.size > 0) notModelled.push(`prefix lists ${[...unresolved].sort().join(', ')} have no entries in the snapshot (ec2-get-managed-prefix-list-entries.<id>.json), so rules that use them are unresolved`);
   if (!inventory.has('NetworkAcl')) notModelled.push('no describe-network-acls output: NACL hops are not evaluated and paths through them are unresolved');
   if (!inventory.has('RouteTable')) notModelled.push('no describe-route-tables output: internet and NAT routes are unknown and internet paths are unresolved');
 
@@ -165,6 +166,33 @@ export function buildNetwork(inventory: Inventory): AwsNetwork {
     naclCache: new Map(),
     legCache: new Map(),
   };
+}
+
+// A proposed change copies only the arrays it edits, so the versions of a network share every part built
+// from arrays the change leaves alone. Each cache is keyed by its first input and holds the last result.
+interface Memo<T> {
+  inputs: readonly unknown[];
+  value: T;
+  notes: string[];
+}
+
+const vpcCache = new WeakMap<object, Memo<Map<string, VpcInfo>>>();
+const subnetCache = new WeakMap<object, Memo<Map<string, SubnetInfo>>>();
+const serviceCache = new WeakMap<object, Memo<ServiceInfo[]>>();
+const loadBalancerCache = new WeakMap<object, Memo<LoadBalancerInfo[]>>();
+
+/** Returns the part built from these inputs, building it when any input differs by identity from the cached one's. */
+function memoised<T>(cache: WeakMap<object, Memo<T>>, inputs: readonly [object, ...unknown[]], notModelled: string[], build: (notes: string[]) => T): T {
+  const cached = cache.get(inputs[0]);
+  if (cached && cached.inputs.every((input, index) => input === inputs[index])) {
+    notModelled.push(...cached.notes);
+    return cached.value;
+  }
+  const notes: string[] = [];
+  const value = build(notes);
+  cache.set(inputs[0], { inputs, value, notes });
+  notModelled.push(...notes);
+  return value;
 }
 
 interface EniIndex {
@@ -218,6 +246,19 @@ function compiledGroup(group: m.SecurityGroup, prefixLists: Map<string, m.Manage
   const compiled = compileSecurityGroup(group, prefixLists);
   compiledGroups.set(group, { prefixLists, group: compiled });
   return compiled;
+}
+
+const unresolvedByGroup = new WeakMap<CompiledSecurityGroup, string[]>();
+
+/** Prefix lists a group's rules name whose entries the snapshot lacks. */
+function unresolvedPrefixLists(group: CompiledSecurityGroup): string[] {
+  let ids = unresolvedByGroup.get(group);
+  if (!ids) {
+    ids = [];
+    for (const rule of [...group.ingress, ...group.egress]) if (rule.peer.kind === 'prefix-list' && rule.peer.addresses === undefined) ids.push(rule.peer.prefixListId);
+    unresolvedByGroup.set(group, ids);
+  }
+  return ids;
 }
 
 function compiledNacl(acl: m.NetworkAcl): CompiledNacl {

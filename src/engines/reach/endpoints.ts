@@ -71,6 +71,20 @@ const CNI_SIGNS: Array<{ name: CniInfo['name']; pattern: RegExp }> = [
  * Calico wins over the Amazon VPC CNI because clusters that run both use Calico for policy.
  */
 export function detectCni(inventory: Inventory): CniInfo {
+  const found = cniFromWorkloads(inventory);
+  if (found) return found;
+  if (inventory.data.calicoPolicies.length > 0 || inventory.data.calicoNetworkSets.length > 0) {
+    return { name: 'calico', evidence: 'Calico policy resources in the snapshot' };
+  }
+  return { name: 'unknown', evidence: 'no CNI DaemonSet or pod in the snapshot' };
+}
+
+// Inventories that differ only in their policies (proposed fixes) share the pod and DaemonSet arrays.
+const cniByPods = new WeakMap<object, { daemonSets: object; cni: CniInfo | undefined }>();
+
+function cniFromWorkloads(inventory: Inventory): CniInfo | undefined {
+  const cached = cniByPods.get(inventory.data.pods);
+  if (cached && cached.daemonSets === inventory.data.daemonSets) return cached.cni;
   const candidates: string[] = [];
   for (const daemonSet of inventory.data.daemonSets) {
     candidates.push(`daemonset:${daemonSet.metadata.name}`);
@@ -80,14 +94,16 @@ export function detectCni(inventory: Inventory): CniInfo {
     if (pod.metadata.namespace !== 'kube-system' && pod.metadata.namespace !== 'calico-system' && pod.metadata.namespace !== 'tigera-operator') continue;
     for (const container of pod.spec.containers) candidates.push(`image:${container.image ?? ''}`, `pod:${pod.metadata.name}`);
   }
+  let cni: CniInfo | undefined;
   for (const sign of CNI_SIGNS) {
     const hit = candidates.find((candidate) => sign.pattern.test(candidate.slice(candidate.indexOf(':') + 1)));
-    if (hit) return { name: sign.name, evidence: describeHit(hit) };
+    if (hit) {
+      cni = { name: sign.name, evidence: describeHit(hit) };
+      break;
+    }
   }
-  if (inventory.data.calicoPolicies.length > 0 || inventory.data.calicoNetworkSets.length > 0) {
-    return { name: 'calico', evidence: 'Calico policy resources in the snapshot' };
-  }
-  return { name: 'unknown', evidence: 'no CNI DaemonSet or pod in the snapshot' };
+  cniByPods.set(inventory.data.pods, { daemonSets: inventory.data.daemonSets, cni });
+  return cni;
 }
 
 function describeHit(hit: string): string {

@@ -32,6 +32,8 @@ export interface ReachOptions {
    * policies, as inventoryWithPolicyChange builds) whose pods and classes this model reuses. They are
    * reused only when the base model has the same ipBlocksMatchPods value and address pieces at least as
    * fine as this model's, because a finer partition is still sound. Otherwise the classes are rebuilt.
+   * When the classes are reused, so are the base's compiled policies for every policy object the two
+   * inventories share, and the policies assigned to each class that no added or removed policy selects.
    */
   classesFrom?: ReachModel;
 }
@@ -59,7 +61,16 @@ export class ReachModel {
   private readonly noticeSet = new Set<string>();
   private readonly applied: Record<Direction, AppliedTiers[]> = { ingress: [], egress: [] };
   private readonly unknownTiers = new Set<string>();
-  private readonly podByKey = new Map<string, PodEndpoint>();
+  private podByKey?: Map<string, PodEndpoint>;
+  /** The model whose pods this one shares, which then answers pod lookups. */
+  private podsFrom?: ReachModel;
+  /** The inventory object each compiled policy came from, by policy position. */
+  private readonly policyObjects: object[];
+  private readonly namespaces: KnownNamespace[];
+  /** Policies that select each class, per direction, before grouping by tier. */
+  private selected: Record<Direction, CompiledPolicy[][]> = { ingress: [], egress: [] };
+  /** One more than the largest policy id, so that a model built from this one numbers new policies apart. */
+  private readonly nextPolicyId: number;
   private byNamespace?: Map<string, EndpointClass[]>;
   private policiesByNamespace?: Map<string, CompiledPolicy[]>;
   private readonly pieces: Partial<Record<Direction, AddressRange[]>> = {};
@@ -80,39 +91,67 @@ export class ReachModel {
       this.ipBlocksReason = `ipBlocks and nets ${this.ipBlocksMatchPods ? 'match' : 'do not match'} pod IP addresses, as requested`;
     }
 
-    const cache = new MatchCache();
     const namespaces = knownNamespaces(inventory);
+    this.namespaces = namespaces;
     this.networkSets = compileNetworkSets(inventory, (message) => this.notice(message));
-    const context: CompileContext = {
-      classes: [],
-      namespaces,
-      networkSets: this.networkSets,
-      ipBlocksMatchPods: this.ipBlocksMatchPods,
-      cache,
-      notice: (message) => this.notice(message),
-    };
+    const base = options.classesFrom;
+    const objects: object[] = [...inventory.data.networkPolicies, ...inventory.data.calicoPolicies];
+    this.policyObjects = objects;
 
-    let id = 0;
-    this.policies = [
-      ...inventory.data.networkPolicies.map((policy) => compileKubernetesPolicy(policy, id++, context)),
-      ...inventory.data.calicoPolicies.map((policy) => compileCalicoPolicy(policy, id++, context)),
-    ];
+    // First try to keep the base's classes and compiled policies; fall back to compiling everything.
+    const shared = base && base.ipBlocksMatchPods === this.ipBlocksMatchPods && base.inventory.data.calicoNetworkSets === inventory.data.calicoNetworkSets && sameNamespaces(base.namespaces, namespaces) ? base : undefined;
+    let firstId = shared ? shared.nextPolicyId : 0;
+    let compiled = this.compilePolicies(inventory, objects, namespaces, firstId, shared);
+    let addressPieces = piecesOf(compiled.policies, this.networkSets);
+    let reuse = shared !== undefined && refines(shared.classPieces, addressPieces);
+    if (shared && !reuse) {
+      firstId = 0;
+      compiled = this.compilePolicies(inventory, objects, namespaces, firstId, undefined);
+      addressPieces = piecesOf(compiled.policies, this.networkSets);
+    }
+    if (!shared && base) reuse = base.ipBlocksMatchPods === this.ipBlocksMatchPods && refines(base.classPieces, addressPieces);
+    const from = reuse ? (shared ?? base) : undefined;
+    this.policies = compiled.policies;
+    this.nextPolicyId = firstId + compiled.added;
     for (const policy of this.policies) for (const message of policy.notModelled) this.notice(message);
 
-    const addressPieces = partition([...this.policies.flatMap((policy) => [...policy.rules.ingress, ...policy.rules.egress].flatMap((rule) => rule.remoteAddressSets)), ...this.networkSets.map((set) => set.nets)]);
-    const base = options.classesFrom;
-    const reuse = base !== undefined && base.ipBlocksMatchPods === this.ipBlocksMatchPods && refines(base.classPieces, addressPieces);
-    const built = reuse ? { pods: base.pods, classes: base.classes } : buildClasses(inventory, namespaces, addressPieces, this.ipBlocksMatchPods);
-    this.classPieces = reuse ? base.classPieces : addressPieces;
+    const built = from ? { pods: from.pods, classes: from.classes } : buildClasses(inventory, namespaces, addressPieces, this.ipBlocksMatchPods);
+    this.classPieces = from ? from.classPieces : addressPieces;
     this.pods = built.pods;
     this.classes = built.classes;
-    context.classes = this.classes;
-    cache.classCount = this.classes.length;
-    for (const pod of this.pods) this.podByKey.set(`${pod.namespace}/${pod.name}`, pod);
+    if (from) this.podsFrom = from;
+    compiled.context.classes = this.classes;
+    compiled.context.cache.classCount = this.classes.length;
     const synthesised = this.pods.filter((pod) => pod.synthesised).length;
     if (synthesised > 0) this.notice(`${synthesised === 1 ? '1 workload has' : `${synthesised} workloads have`} no Pods in the snapshot; one Pod per workload was synthesised from its pod template`);
 
-    this.assignPolicies();
+    this.assignPolicies(from === shared ? shared : undefined);
+  }
+
+  /**
+   * Compiles the inventory's policies, taking the compiled form from `shared` for every policy object it
+   * also holds. Such a policy keeps the base's match caches, which are valid only while the classes are the
+   * base's too. New policies are numbered from firstId.
+   */
+  private compilePolicies(inventory: Inventory, objects: object[], namespaces: KnownNamespace[], firstId: number, shared: ReachModel | undefined): { policies: CompiledPolicy[]; added: number; context: CompileContext } {
+    const context: CompileContext = {
+      classes: shared ? shared.classes : [],
+      namespaces,
+      networkSets: this.networkSets,
+      ipBlocksMatchPods: this.ipBlocksMatchPods,
+      cache: new MatchCache(),
+      notice: (message) => this.notice(message),
+    };
+    const known = new Map<object, CompiledPolicy>();
+    if (shared) shared.policyObjects.forEach((object, index) => known.set(object, shared.policies[index] as CompiledPolicy));
+    const kubernetesCount = inventory.data.networkPolicies.length;
+    let id = firstId;
+    const policies = objects.map((object, index) => {
+      const reused = known.get(object);
+      if (reused) return reused;
+      return index < kubernetesCount ? compileKubernetesPolicy(object as m.NetworkPolicy, id++, context) : compileCalicoPolicy(object as m.CalicoPolicy, id++, context);
+    });
+    return { policies, added: id - firstId, context };
   }
 
   /** Things met but not modelled, sorted, each once. */
@@ -130,6 +169,11 @@ export class ReachModel {
   }
 
   pod(namespace: string, name: string): PodEndpoint | undefined {
+    if (this.podsFrom) return this.podsFrom.pod(namespace, name);
+    if (!this.podByKey) {
+      this.podByKey = new Map();
+      for (const pod of this.pods) this.podByKey.set(`${pod.namespace}/${pod.name}`, pod);
+    }
     return this.podByKey.get(`${namespace}/${name}`);
   }
 
@@ -245,27 +289,64 @@ export class ReachModel {
     return DEFAULT_TIER_ORDER - 1;
   }
 
-  private assignPolicies(): void {
-    const byNamespace = new Map<string, EndpointClass[]>();
-    for (const cls of this.classes) {
-      const list = byNamespace.get(cls.namespace);
-      if (list) list.push(cls);
-      else byNamespace.set(cls.namespace, [cls]);
+  /**
+   * Lists the policies that select each class and groups them by tier. With a base model whose classes and
+   * compiled policies this model shares, only classes that an added or removed policy selects are redone.
+   */
+  private assignPolicies(base: ReachModel | undefined): void {
+    for (const policy of this.policies) if (!policy.skipped) this.tierOrder(policy.tier);
+    const tierOrder = (tier: string) => this.tierOrder(tier);
+    if (base) {
+      const current = new Set(this.policies);
+      const previous = new Set(base.policies);
+      const removed = base.policies.filter((policy) => !current.has(policy) && !policy.skipped);
+      const added = this.policies.filter((policy) => !previous.has(policy) && !policy.skipped);
+      for (const direction of ['ingress', 'egress'] as const) {
+        const selected = base.selected[direction].slice();
+        const applied = base.applied[direction].slice();
+        const touched = new Set<number>();
+        for (const policy of removed) {
+          if (!policy.types.has(direction)) continue;
+          for (const cls of this.candidates(policy)) {
+            if (!policy.selects(cls)) continue;
+            selected[cls.id] = (selected[cls.id] ?? []).filter((entry) => entry !== policy);
+            touched.add(cls.id);
+          }
+        }
+        for (const policy of added) {
+          if (!policy.types.has(direction)) continue;
+          for (const cls of this.candidates(policy)) {
+            if (!policy.selects(cls)) continue;
+            selected[cls.id] = [...(selected[cls.id] ?? []), policy];
+            touched.add(cls.id);
+          }
+        }
+        for (const id of touched) {
+          const policies = selected[id] ?? [];
+          applied[id] = policies.length === 0 ? [] : groupByTier(policies.slice(), tierOrder);
+        }
+        this.selected[direction] = selected;
+        this.applied[direction] = applied;
+      }
+      return;
     }
     const selected: Record<Direction, CompiledPolicy[][]> = { ingress: this.classes.map(() => []), egress: this.classes.map(() => []) };
     for (const policy of this.policies) {
       if (policy.skipped) continue;
-      const candidates = policy.ref.kind === 'CalicoGlobalNetworkPolicy' ? this.classes : (byNamespace.get(policy.ref.namespace ?? 'default') ?? []);
-      for (const cls of candidates) {
+      for (const cls of this.candidates(policy)) {
         if (!policy.selects(cls)) continue;
         for (const direction of policy.types) selected[direction][cls.id]?.push(policy);
       }
     }
-    for (const policy of this.policies) if (!policy.skipped) this.tierOrder(policy.tier);
-    const tierOrder = (tier: string) => this.tierOrder(tier);
+    this.selected = selected;
     for (const direction of ['ingress', 'egress'] as const) {
-      this.applied[direction] = selected[direction].map((policies) => (policies.length === 0 ? [] : groupByTier(policies, tierOrder)));
+      this.applied[direction] = selected[direction].map((policies) => (policies.length === 0 ? [] : groupByTier(policies.slice(), tierOrder)));
     }
+  }
+
+  /** Classes a policy can select: every class for a global policy, else the classes of its namespace. */
+  private candidates(policy: CompiledPolicy): EndpointClass[] {
+    return policy.ref.kind === 'CalicoGlobalNetworkPolicy' ? this.classes : this.classesIn(policy.ref.namespace ?? 'default');
   }
 }
 
@@ -386,6 +467,20 @@ function workloadOf(inventory: Inventory, pod: m.Pod, namespace: string): Worklo
   const owner = inventory.owningWorkload(pod);
   if (owner.kind === 'Node') return { kind: 'Pod', namespace, name: pod.metadata.name };
   return { kind: owner.kind, namespace, name: owner.name };
+}
+
+/** Splits the address space at every CIDR that any rule or network set names. */
+function piecesOf(policies: CompiledPolicy[], networkSets: CompiledNetworkSet[]): AddressRange[] {
+  return partition([...policies.flatMap((policy) => [...policy.rules.ingress, ...policy.rules.egress].flatMap((rule) => rule.remoteAddressSets)), ...networkSets.map((set) => set.nets)]);
+}
+
+/** Tells whether two namespace lists have the same names and labels, so that compiled policies mean the same in both. */
+function sameNamespaces(a: KnownNamespace[], b: KnownNamespace[]): boolean {
+  if (a.length !== b.length) return false;
+  return a.every((namespace, index) => {
+    const other = b[index] as KnownNamespace;
+    return namespace.name === other.name && JSON.stringify(namespace.calicoLabels) === JSON.stringify(other.calicoLabels);
+  });
 }
 
 /** Tells whether every piece of `fine` lies inside one piece of `coarse`: each start of a coarse piece starts a fine one. */

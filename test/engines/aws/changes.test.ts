@@ -124,6 +124,40 @@ describe('applyChanges', () => {
   });
 });
 
+// A changed network shares with the network before the change every part built from arrays the change
+// leaves alone, and rebuilds the parts whose inputs it edits.
+describe('networks of changed inventories', () => {
+  it('share load balancers and subnets after a security group change', () => {
+    const inventory = inventoryOf(demoCluster());
+    const changed = applyChanges(inventory, [{ kind: 'revoke-security-group-ingress', groupId: IDS.clusterSg, rule: { ipProtocol: 'tcp', fromPort: IDS.nodePort, toPort: IDS.nodePort, cidr: '0.0.0.0/0' } }]);
+    const [before, after] = [networkOf(inventory), networkOf(changed)];
+
+    expect(after.loadBalancers).toBe(before.loadBalancers);
+    expect(after.subnets).toBe(before.subnets);
+    expect(after.securityGroups.get(IDS.clusterSg)).not.toBe(before.securityGroups.get(IDS.clusterSg));
+    expect(after.notModelled).toEqual(before.notModelled);
+  });
+
+  it('rebuild load balancers after a target group change', () => {
+    const inventory = inventoryOf(demoCluster({ preserveClientIp: true }));
+    const arn = inventory.data.targetGroups[0]?.TargetGroupArn as string;
+    const changed = applyChanges(inventory, [{ kind: 'set-target-group-attribute', targetGroupArn: arn, key: 'preserve_client_ip.enabled', value: 'false' }]);
+    const preserved = (network: ReturnType<typeof networkOf>) => network.loadBalancers.flatMap((lb) => lb.listeners.flatMap((listener) => listener.targetGroups.map((group) => group.preserveClientIp)));
+
+    expect(networkOf(changed).loadBalancers).not.toBe(networkOf(inventory).loadBalancers);
+    expect(preserved(networkOf(inventory))).toContain(true);
+    expect(preserved(networkOf(changed))).not.toContain(true);
+  });
+
+  it('rebuild subnets after a NACL change', () => {
+    const inventory = inventoryOf(demoCluster());
+    const changed = applyChanges(inventory, [{ kind: 'replace-subnet-nacl', networkAclId: 'acl-proposed', vpcId: IDS.vpc, subnetIds: [IDS.privateA], entries: [] }]);
+
+    expect(networkOf(changed).subnets).not.toBe(networkOf(inventory).subnets);
+    expect(networkOf(changed).subnets.get(IDS.privateA)?.nacl?.id).toBe('acl-proposed');
+  });
+});
+
 describe('describeVerification', () => {
   const SPARE_GROUP = 'sg-0e0e0e0e0e0e0e0e9';
 

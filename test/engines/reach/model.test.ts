@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { inventoryWithPolicyChange, reachModel, ReachModel, type PolicyChange } from '../../../src/engines/reach/index.js';
-import { load, namespace, networkPolicy, pod } from './support.js';
+import { inventoryWithPolicyChange, reachModel, ReachModel, type PodEndpoint, type PolicyChange } from '../../../src/engines/reach/index.js';
+import { calicoPolicy, load, namespace, networkPolicy, pod } from './support.js';
 
 // Checks, fixes and the CLI all ask reachModel for the same inventory, so the model is built once per
 // inventory and not once per finding.
@@ -89,5 +89,40 @@ describe('ReachModel classesFrom', () => {
     const after = new ReachModel(inventoryWithPolicyChange(inventory, { add: [], remove: [] }), { ipBlocksMatchPods: true, classesFrom: before });
 
     expect(after.classes).not.toBe(before.classes);
+  });
+
+  it('keeps the compiled form of unchanged policies and gives the same answers as a fresh model', () => {
+    const denyEgress = networkPolicy('shop', 'deny-egress', { podSelector: {}, policyTypes: ['Egress'] }) as Record<string, unknown>;
+    const globalDeny = calicoPolicy('GlobalNetworkPolicy', 'ops-deny-db', { order: 10, selector: "app == 'tool'", types: ['Egress'], egress: [{ action: 'Deny', destination: { selector: "app == 'db'" } }] }) as Record<string, unknown>;
+    const calicoAllow = calicoPolicy('NetworkPolicy', 'db-from-tool', { order: 100, selector: "app == 'db'", types: ['Ingress'], ingress: [{ action: 'Allow', source: { namespaceSelector: "projectcalico.org/name == 'ops'" } }] }, 'shop') as Record<string, unknown>;
+    const { before, reused, fresh } = modelsAfter([...pods, webOnly, globalDeny], { add: [denyEgress, calicoAllow], remove: [{ namespace: 'shop', name: 'db-from-web' }] }, false);
+
+    expect(reused.classes).toBe(before.classes);
+    const kept = reused.policies.find((policy) => policy.ref.name === 'ops-deny-db');
+    expect(kept).toBeDefined();
+    expect(before.policies).toContain(kept);
+    expect(reused.policies.map((policy) => policy.ref.name).sort()).toEqual(['db-from-tool', 'deny-egress', 'ops-deny-db']);
+    expect(connectionTable(reused)).toEqual(connectionTable(fresh));
+    expect(connectionTable(reused)).not.toEqual(connectionTable(before));
+  });
+
+  it('shares the policy lists of classes no added or removed policy selects', () => {
+    const { before, reused } = modelsAfter([...pods, webOnly], { add: [networkPolicy('shop', 'web-egress', { podSelector: { matchLabels: { app: 'web' } }, policyTypes: ['Egress'] }) as Record<string, unknown>], remove: [] }, false);
+    const web = before.classOf(before.pod('shop', 'web') as PodEndpoint);
+    const db = before.classOf(before.pod('shop', 'db') as PodEndpoint);
+
+    expect(reused.appliedTiers(db, 'ingress')).toBe(before.appliedTiers(db, 'ingress'));
+    expect(reused.appliedTiers(web, 'egress')).not.toBe(before.appliedTiers(web, 'egress'));
+    expect(reused.isIsolated(web, 'egress')).toBe(true);
+    expect(before.isIsolated(web, 'egress')).toBe(false);
+  });
+
+  it('compiles every policy again when the namespaces differ', () => {
+    const inventory = load([...pods, webOnly]).inventory;
+    const before = new ReachModel(inventory, { ipBlocksMatchPods: false });
+    const relabelled = load([...pods.map((document) => ((document as { kind?: string; metadata?: { name?: string } }).kind === 'Namespace' && (document as { metadata: { name: string } }).metadata.name === 'ops' ? namespace('ops', { team: 'platform' }) : document)), webOnly]).inventory;
+    const after = new ReachModel(relabelled, { ipBlocksMatchPods: false, classesFrom: before });
+
+    for (const policy of after.policies) expect(before.policies).not.toContain(policy);
   });
 });
