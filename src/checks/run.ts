@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Check, CheckContext, FindingDraft, ResourceRef, Severity } from './types.js';
 import { SEVERITIES } from './types.js';
+import { compareText } from '../compare.js';
 
 /** A check's finding with its stable id, before remediations are rendered. */
 export interface CheckedFinding extends FindingDraft {
@@ -64,8 +65,8 @@ export function severityRank(severity: Severity): number {
 export function compareFindings(a: CheckedFinding, b: CheckedFinding): number {
   return (
     severityRank(a.severity) - severityRank(b.severity) ||
-    a.checkId.localeCompare(b.checkId) ||
-    a.title.localeCompare(b.title) ||
-    a.id.localeCompare(b.id)
+    compareText(a.checkId, b.checkId) ||
+    compareText(a.title, b.title) ||
+    compareText(a.id, b.id)
   );
 }

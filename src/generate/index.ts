@@ -6,6 +6,7 @@ import { writeKubernetesOutputs } from './kubernetes.js';
 import { countPods, planCluster } from './plan.js';
 import { Random } from './random.js';
 import { resolveCounts, type SizeCounts, type SizeName, type SizeRequest } from './sizes.js';
+import { compareText } from '../compare.js';
 
 export { SIZE_NAMES, PRESETS, resolveCounts, type SizeCounts, type SizeName, type SizeRequest } from './sizes.js';
 
@@ -122,12 +123,6 @@ function prepareFolder(folder: string): void {
     const child = path.join(folder, sub);
     if (existsSync(child) && isEmptyTree(child)) rmSync(child, { recursive: true });
   }
-}
-
-/** Byte-order comparison, independent of the locale. */
-function compareText(a: string, b: string): number {
-  if (a === b) return 0;
-  return a < b ? -1 : 1;
 }
 
 function isEmptyTree(folder: string): boolean {

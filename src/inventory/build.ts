@@ -16,6 +16,7 @@ import { safeAnnotations, safePodSpec } from './sanitize.js';
 import * as aws from './schemas/aws.js';
 import * as k8s from './schemas/kubernetes.js';
 import { childPath, type SourceRef } from './source.js';
+import { compareText } from '../compare.js';
 
 export interface LoadResult {
   inventory: Inventory;
@@ -609,5 +610,5 @@ function withoutUndefined<T extends object>(value: T): Partial<T> {
 }
 
 function sortBySource(problems: InputProblem[]): void {
-  problems.sort((a, b) => a.file.localeCompare(b.file) || (a.document ?? 0) - (b.document ?? 0) || (a.path ?? '').localeCompare(b.path ?? ''));
+  problems.sort((a, b) => compareText(a.file, b.file) || (a.document ?? 0) - (b.document ?? 0) || compareText(a.path ?? '', b.path ?? ''));
 }

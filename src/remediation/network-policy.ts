@@ -16,6 +16,7 @@ import {
 } from '../engines/reach/index.js';
 import type { Inventory } from '../inventory/inventory.js';
 import type { Remediation } from './index.js';
+import { compareText } from '../compare.js';
 
 // Renders a least-privilege ingress fix as a Kubernetes NetworkPolicy (and a Calico policy when Calico
 // enforces policy), then proves it: the reachability engine runs again with the change applied, and the
@@ -293,7 +294,7 @@ function summarise(keys: string[]): string {
     const namespace = key.split('/')[1] as string;
     byNamespace.set(namespace, (byNamespace.get(namespace) ?? 0) + 1);
   }
-  const namespaces = [...byNamespace.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([namespace, count]) => `${namespace} (${count})`);
+  const namespaces = [...byNamespace.entries()].sort((a, b) => b[1] - a[1] || compareText(a[0], b[0])).map(([namespace, count]) => `${namespace} (${count})`);
   const examples = keys.slice(0, 5).join(', ');
   return `${plural(keys.length, 'workload')} in ${plural(byNamespace.size, 'namespace')}: ${namespaces.join(', ')}; for example ${examples}${keys.length > 5 ? ', …' : ''}`;
 }

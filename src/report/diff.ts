@@ -1,5 +1,6 @@
 import { SEVERITIES, type EvidencePath, type ResourceRef, type Severity } from '../checks/types.js';
 import { describeResource } from './text.js';
+import { compareText } from '../compare.js';
 
 // Compares two audits of the same cluster, such as before and after a change. Findings are matched by
 // their stable id, reachability by the paths findings carry (source, protocol, port and target).
@@ -180,7 +181,7 @@ function reachability(findings: DiffableFinding[]): Map<string, ReachabilityEntr
       entries.set(key, entry);
     }
   }
-  return new Map([...entries.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([key, entry]) => [key, { ...entry, findings: entry.findings.sort() }]));
+  return new Map([...entries.entries()].sort(([a], [b]) => compareText(a, b)).map(([key, entry]) => [key, { ...entry, findings: entry.findings.sort() }]));
 }
 
 function byId(findings: DiffableFinding[]): Map<string, DiffableFinding> {
@@ -192,7 +193,7 @@ function summarise(finding: DiffableFinding): DiffFinding {
 }
 
 function compare(a: DiffFinding, b: DiffFinding): number {
-  return SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity) || a.checkId.localeCompare(b.checkId) || a.title.localeCompare(b.title) || a.id.localeCompare(b.id);
+  return SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity) || compareText(a.checkId, b.checkId) || compareText(a.title, b.title) || compareText(a.id, b.id);
 }
 
 function describePath(entry: ReachabilityEntry): string {

@@ -4,6 +4,7 @@ import { SEVERITIES, type CheckMeta, type Severity } from '../checks/types.js';
 import type { LoadResult } from '../inventory/build.js';
 import { RESOURCE_KINDS, type ResourceKind } from '../inventory/model.js';
 import type { RemediatedFinding } from '../remediation/index.js';
+import { compareText } from '../compare.js';
 
 /** One line of the coverage section: what was looked at, and what could not be. */
 export type CoverageEntry =
@@ -191,7 +192,7 @@ function fileCoverage(load: LoadResult): CoverageEntry[] {
   for (const refused of load.refusedSecrets) {
     entries.push({ type: 'file', file: refused.file, status: 'refused', details: [`${refused.count} Secret object(s) dropped unread: Rampart never reads Secrets`] });
   }
-  return entries.sort((a, b) => (a.type === 'file' && b.type === 'file' ? a.file.localeCompare(b.file) || a.status.localeCompare(b.status) : 0));
+  return entries.sort((a, b) => (a.type === 'file' && b.type === 'file' ? compareText(a.file, b.file) || compareText(a.status, b.status) : 0));
 }
 
 /** Severities at or above a threshold, for `--fail-on`. */

@@ -5,6 +5,7 @@ import type { SourceRef } from '../inventory/source.js';
 import type { RemediatedFinding } from '../remediation/index.js';
 import type { CheckInfo, Report } from './report.js';
 import { describeResource, describeSource } from './text.js';
+import { compareText } from '../compare.js';
 
 // SARIF 2.1.0 (OASIS) in the shape GitHub code scanning reads: rules from check metadata, one result per
 // finding with a stable partial fingerprint, locations at the snapshot file and a line found from the
@@ -70,7 +71,7 @@ function rulesOf(report: Report): Rule[] {
     }
   }
   return [...checks.values()]
-    .sort((a, b) => a.id.localeCompare(b.id))
+    .sort((a, b) => compareText(a.id, b.id))
     .map((check) => {
       const security = SECURITY_CATEGORIES.has(check.category);
       const securitySeverity = security ? SECURITY_SEVERITY[check.severity] : undefined;

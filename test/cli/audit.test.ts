@@ -146,6 +146,24 @@ describe('bin/rampart.js', () => {
     expect(code).toBe(0);
   });
 
+  // Node sorts with localeCompare by the process locale: Danish puts "aa" after "z", English ignores case.
+  it('writes the same report whatever the locale of the process', async () => {
+    const root = await writeSnapshot({ 'README.md': 'notes', 'aa-notes.txt': 'notes', 'pods.json': crashLoopPod, 'zz-notes.txt': 'notes', 'kubernetes/Zones.txt': 'notes' });
+    const outputs = await Promise.all(
+      ['C.UTF-8', 'en_US.UTF-8', 'da_DK.UTF-8'].map(async (locale) => {
+        const result = await run(process.execPath, [path.join(REPO_ROOT, 'bin/rampart.js'), 'audit', root, '-o', 'json', '--snapshot-time', '2026-12-01T00:00:00Z'], {
+          cwd: REPO_ROOT,
+          env: { ...process.env, LANG: locale, LC_ALL: locale },
+        }).catch((error: { stdout: string }) => error);
+        return result.stdout;
+      }),
+    );
+    const coverage = (JSON.parse(outputs[0] as string) as { coverage: Array<{ type: string; file?: string }> }).coverage;
+    expect(coverage.filter((entry) => entry.type === 'file').map((entry) => entry.file)).toEqual(['README.md', 'aa-notes.txt', 'kubernetes/Zones.txt', 'zz-notes.txt']);
+    expect(outputs[1]).toBe(outputs[0]);
+    expect(outputs[2]).toBe(outputs[0]);
+  });
+
   it('exits 2 as a real process on bad input', async () => {
     const failure = await run(process.execPath, [path.join(REPO_ROOT, 'bin/rampart.js'), 'audit', '/nonexistent/snapshot']).catch((error: { code: number; stderr: string }) => error);
     expect(failure).toMatchObject({ code: 2 });

@@ -13,6 +13,7 @@ import type { Inventory } from '../../inventory/inventory.js';
 import type { AwsNetworkFix } from '../fixes/aws-network.js';
 import type { Check, Evidence, FindingDraft } from '../types.js';
 import { exposureContext } from './exposure-context.js';
+import { compareText } from '../../compare.js';
 
 // NACLs that let every protocol and port in or out give no second layer behind security groups. The
 // fix is a stricter NACL per subnet tier, built from the flows the cluster needs and verified against
@@ -39,7 +40,7 @@ export const naclAllowsAll: Check = {
     const context = exposureContext(inventory);
     const { network } = context;
     const findings: FindingDraft[] = [];
-    for (const acl of [...network.nacls.values()].sort((a, b) => a.id.localeCompare(b.id))) {
+    for (const acl of [...network.nacls.values()].sort((a, b) => compareText(a.id, b.id))) {
       const subnets = subnetsOf(network, acl);
       if (subnets.length === 0) continue;
       // Each address family counts on its own: an allow-all IPv4 entry is the finding even when IPv6 is denied.

@@ -2,6 +2,7 @@ import { PROTOCOL, parseCidr, reachModel, type PodEndpoint } from '../../engines
 import type { Instance } from '../../inventory/model.js';
 import type { Check, Evidence, FindingDraft } from '../types.js';
 import { exposureContext, listWithMore } from './exposure-context.js';
+import { compareText } from '../../compare.js';
 
 // The node side of instance metadata exposure: instances that serve pods at 169.254.169.254. IMDSv1
 // (HttpTokens optional) serves any GET; IMDSv2 tokens reach a pod only when the PUT response hop limit
@@ -112,7 +113,7 @@ function instanceEvidence(entries: Array<{ instance: Instance; pods: PodEndpoint
 
 /** Writes one fact per namespace that cites its first pod, up to MAX_LISTED, then one fact for the rest. */
 function namespaceEvidence(pods: PodEndpoint[], namespaces: string[]): Evidence[] {
-  const byNamespace = (namespace: string) => pods.filter((pod) => pod.namespace === namespace).sort((a, b) => a.name.localeCompare(b.name));
+  const byNamespace = (namespace: string) => pods.filter((pod) => pod.namespace === namespace).sort((a, b) => compareText(a.name, b.name));
   const evidence: Evidence[] = namespaces.slice(0, MAX_LISTED).map((namespace) => {
     const members = byNamespace(namespace);
     return {

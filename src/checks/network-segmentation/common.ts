@@ -1,6 +1,7 @@
 import type { PolicyWorkload } from '../fixes/network-policy.js';
 import { explainConnection, type Endpoint, type PodEndpoint, type ReachModel, type ReachVerdict, type WorkloadRef } from '../../engines/reach/index.js';
 import type { EvidencePath, PathHop, ResourceRef } from '../types.js';
+import { compareText } from '../../compare.js';
 
 // Helpers shared by the network segmentation checks: naming, counting and evidence paths.
 
@@ -50,7 +51,7 @@ export function countByNamespace(pods: PodEndpoint[]): Array<{ namespace: string
   }
   return [...byNamespace.entries()]
     .map(([namespace, entry]) => ({ namespace, pods: entry.pods, workloads: entry.workloads.size }))
-    .sort((a, b) => b.pods - a.pods || a.namespace.localeCompare(b.namespace));
+    .sort((a, b) => b.pods - a.pods || compareText(a.namespace, b.namespace));
 }
 
 export function plural(count: number, singular: string, pluralForm = `${singular}s`): string {
@@ -87,5 +88,5 @@ export function examplePath(model: ReachModel, source: Endpoint, destination: Po
 }
 
 function sortRecord(record: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => a.localeCompare(b)));
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => compareText(a, b)));
 }

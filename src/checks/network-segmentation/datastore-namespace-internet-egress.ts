@@ -1,6 +1,7 @@
 import { AddressSet, datastoresOf, formatRange, reachModel, workloadKey, type AddressRange, type PodEndpoint } from '../../engines/reach/index.js';
 import type { Check, CheckContext, CheckOutcome, Evidence, FindingDraft } from '../types.js';
 import { listPhrase, listWithMore, plural } from './common.js';
+import { compareText } from '../../compare.js';
 
 // Pods in a namespace that runs a datastore may copy its data out; egress to the internet should be named.
 const NON_PUBLIC = AddressSet.fromCidrs(['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', '169.254.0.0/16', '127.0.0.0/8', '0.0.0.0/8', 'fc00::/7', 'fe80::/10', '::1/128']);
@@ -46,7 +47,7 @@ function findingFor(namespace: string, open: PodEndpoint[], reachedPieces: Addre
   // A piece can hold private addresses next to public ones; the message names only the public part.
   const ranges = AddressSet.of(reachedPieces).subtract(NON_PUBLIC).ranges.map(formatRange);
   const byWorkload = new Map<string, PodEndpoint[]>();
-  for (const pod of [...open].sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const pod of [...open].sort((a, b) => compareText(a.name, b.name))) {
     const key = workloadKey(pod.workload);
     byWorkload.set(key, [...(byWorkload.get(key) ?? []), pod]);
   }
@@ -56,7 +57,7 @@ function findingFor(namespace: string, open: PodEndpoint[], reachedPieces: Addre
       const count = workload.kind === 'Pod' ? '' : ` (${plural(pods.length, 'pod')})`;
       return { name: `${workload.kind} ${workload.name}${count}`, label: `${workload.kind} ${workload.namespace}/${workload.name}${count}`, source: (pods[0] as PodEndpoint).pod.source };
     })
-    .sort((a, b) => a.name.localeCompare(b.name));
+    .sort((a, b) => compareText(a.name, b.name));
   const names = workloads.map((workload) => workload.name);
   const subject = listPhrase(names.length > MAX_WORKLOADS ? [...names.slice(0, MAX_WORKLOADS), plural(names.length - MAX_WORKLOADS, 'more workload')] : names);
   const evidence: Evidence[] = workloads.slice(0, MAX_EVIDENCE).map((workload) => ({ fact: `${workload.label} may open any port to public addresses.`, source: workload.source }));

@@ -20,6 +20,7 @@ import type { NetworkPolicyFix } from '../fixes/network-policy.js';
 import type { Check, CheckContext, CheckOutcome, Evidence, EvidencePath, FindingDraft } from '../types.js';
 import { rangeToCidrs } from '../../engines/reach/addresses.js';
 import { countByNamespace, examplePath, listPhrase, MAX_EXAMPLE_PATHS, plural, policyWorkload, workloadLabel, workloadResource } from './common.js';
+import { compareText } from '../../compare.js';
 
 // Addresses that are not routed on the internet (RFC 1918, RFC 6598, link-local, loopback, ULA).
 const NON_PUBLIC = AddressSet.fromCidrs(['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', '169.254.0.0/16', '127.0.0.0/8', '0.0.0.0/8', 'fc00::/7', 'fe80::/10', '::1/128']);
@@ -120,7 +121,7 @@ function examplePaths(model: ReachModel, datastore: Datastore, excess: PodEndpoi
   const chosen: PodEndpoint[] = [];
   const seenNamespaces = new Set<string>();
   // One pod per namespace, other namespaces first, so that the paths show the widest reach.
-  const ordered = [...excess].sort((a, b) => Number(a.namespace === target.namespace) - Number(b.namespace === target.namespace) || a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
+  const ordered = [...excess].sort((a, b) => Number(a.namespace === target.namespace) - Number(b.namespace === target.namespace) || compareText(a.namespace, b.namespace) || compareText(a.name, b.name));
   for (const pod of ordered) {
     if (chosen.length >= MAX_EXAMPLE_PATHS) break;
     if (seenNamespaces.has(pod.namespace)) continue;
@@ -156,7 +157,7 @@ function admittingPolicies(model: ReachModel, datastore: Datastore, excess: PodE
       }
     }
   }
-  return [...result.values()].sort((a, b) => policyLabel(a.ref).localeCompare(policyLabel(b.ref)));
+  return [...result.values()].sort((a, b) => compareText(policyLabel(a.ref), policyLabel(b.ref)));
 }
 
 function fixFor(model: ReachModel, datastore: Datastore, inferred: InferredClients, excess: PodEndpoint[], external: AddressRange[]): NetworkPolicyFix {

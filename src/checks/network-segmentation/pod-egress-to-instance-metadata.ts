@@ -2,6 +2,7 @@ import { explainConnection, parseCidr, PROTOCOL, reachModel, type PodEndpoint, t
 import { childSource } from '../../inventory/source.js';
 import type { Check, CheckContext, CheckOutcome, Evidence, EvidencePath, FindingDraft } from '../types.js';
 import { countByNamespace, listWithMore, pathFromVerdict, plural } from './common.js';
+import { compareText } from '../../compare.js';
 
 // The EC2 instance metadata service listens on 169.254.169.254:80 on every node. A pod that may send to it
 // can read the node role's credentials unless the instance blocks it: HttpEndpoint disabled, or IMDSv2
@@ -57,7 +58,7 @@ export const podEgressToInstanceMetadata: Check = {
       if (list) list.push(entry);
       else bySetting.set(entry.setting.text, [entry]);
     }
-    const findings = [...bySetting.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([setting, entries]) => findingFor(model, setting, entries));
+    const findings = [...bySetting.entries()].sort(([a], [b]) => compareText(a, b)).map(([setting, entries]) => findingFor(model, setting, entries));
     return { findings, notModelled: model.notModelled };
   },
 };
@@ -79,7 +80,7 @@ function findingFor(model: ReachModel, setting: string, entries: Array<{ pod: Po
   // One fact per instance, node or pod that decided the setting, each with the place it was read from.
   const facts = new Map<string, Evidence>();
   for (const entry of entries) for (const fact of entry.setting.evidence) facts.set(fact.fact, fact);
-  const allFacts = [...facts.values()].sort((a, b) => a.fact.localeCompare(b.fact));
+  const allFacts = [...facts.values()].sort((a, b) => compareText(a.fact, b.fact));
   const evidence = allFacts.slice(0, MAX_EVIDENCE);
   const omitted = allFacts.length > evidence.length ? ` The evidence lists ${evidence.length} of the ${allFacts.length} ${unknown ? 'missing inputs' : 'instances'}.` : '';
 

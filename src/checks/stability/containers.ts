@@ -3,6 +3,7 @@ import type { CronJob, Pod, SafeContainer, SafePodSpec, Workload } from '../../i
 import type { ContainerStatus } from '../../inventory/schemas/kubernetes.js';
 import { childSource, type SourceRef } from '../../inventory/source.js';
 import type { CheckContext, ResourceRef } from '../types.js';
+import { compareText } from '../../compare.js';
 
 // Helpers shared by the workload stability checks: pods grouped by the workload that owns them, each
 // container seen from its spec and its status together, and the time rules that separate a recent
@@ -24,7 +25,7 @@ export function groupPodsByWorkload(inventory: Inventory): PodGroup[] {
     if (group) group.pods.push(pod);
     else groups.set(key, { workload, pods: [pod] });
   }
-  return [...groups.values()].sort((a, b) => workloadLabel(a.workload).localeCompare(workloadLabel(b.workload)));
+  return [...groups.values()].sort((a, b) => compareText(workloadLabel(a.workload), workloadLabel(b.workload)));
 }
 
 /**

@@ -4,6 +4,7 @@ import type { Probe } from '../../inventory/schemas/kubernetes.js';
 import type { RampartConfig } from '../../config/config.js';
 import type { CheckContext } from '../types.js';
 import { timingOf, type Timing } from './containers.js';
+import { compareText } from '../../compare.js';
 
 // Probe failures as the kubelet reports them in Events, and probe settings that make restarts likely.
 // The kubelet writes `Unhealthy` events with messages such as "Readiness probe failed: HTTP probe failed
@@ -82,7 +83,7 @@ export function describeFailureKinds(events: ProbeEvent[]): string {
     counts.set(probeEvent.failure, (counts.get(probeEvent.failure) ?? 0) + probeEvent.event.count);
   }
   return [...counts.entries()]
-    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .sort((a, b) => b[1] - a[1] || compareText(a[0], b[0]))
     .map(([failure, count]) => `${failure} ×${count}`)
     .join(', ');
 }

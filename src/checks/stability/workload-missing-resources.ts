@@ -20,6 +20,7 @@ import {
 } from './containers.js';
 import { MEBIBYTE, describeMemory, formatCpu, formatMemory, parseQuantity, roundUpBytes, roundUpCores } from './quantity.js';
 import { maxObservedUsage, type ObservedUsage } from './usage.js';
+import { compareText } from '../../compare.js';
 
 type Gap = 'memory limit' | 'memory request' | 'CPU request';
 const GAP_ORDER: Gap[] = ['memory limit', 'memory request', 'CPU request'];
@@ -155,7 +156,7 @@ function containerGaps(inventory: Inventory, group: SpecGroup): ContainerGaps[] 
     if (cpuUsage) entry.cpuUsage = cpuUsage;
     suggest(entry);
   }
-  return [...byName.values()].sort((a, b) => Number(a.init) - Number(b.init) || a.name.localeCompare(b.name));
+  return [...byName.values()].sort((a, b) => Number(a.init) - Number(b.init) || compareText(a.name, b.name));
 }
 
 /**

@@ -26,6 +26,7 @@ import {
 } from './containers.js';
 import { MEBIBYTE, describeMemory, formatMemory, parseQuantity, roundUpBytes } from './quantity.js';
 import { maxObservedUsage, type ObservedUsage } from './usage.js';
+import { compareText } from '../../compare.js';
 
 /** One container of one pod whose current or previous run ended with OOMKilled. */
 interface OomEntry {
@@ -144,7 +145,7 @@ function summarise(inventory: Inventory, group: PodGroup, entries: OomEntry[]): 
     const recommended = recommendLimit(summary);
     if (recommended) summary.recommended = recommended;
   }
-  return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
+  return [...byName.values()].sort((a, b) => compareText(a.name, b.name));
 }
 
 /**

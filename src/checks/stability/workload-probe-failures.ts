@@ -18,6 +18,7 @@ import {
   type PodGroup,
 } from './containers.js';
 import { describeFailureKinds, describeProbeCheck, describeTimings, parseProbeEvent, probeEventsOf, sumCounts, type ProbeEvent, type ProbeKind } from './probes.js';
+import { compareText } from '../../compare.js';
 
 /** The failures of one probe of one container name across a workload's pods. */
 interface ProbeSummary {
@@ -110,7 +111,7 @@ function summarise(group: PodGroup, events: ProbeEvent[]): ProbeSummary[] {
     summary.events.push(probeEvent);
   }
   return [...byKey.values()].sort(
-    (a, b) => PROBE_ORDER.indexOf(a.probe) - PROBE_ORDER.indexOf(b.probe) || sumCounts(b.events) - sumCounts(a.events) || (a.container ?? '').localeCompare(b.container ?? ''),
+    (a, b) => PROBE_ORDER.indexOf(a.probe) - PROBE_ORDER.indexOf(b.probe) || sumCounts(b.events) - sumCounts(a.events) || compareText(a.container ?? '', b.container ?? ''),
   );
 }
 

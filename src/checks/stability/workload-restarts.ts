@@ -21,6 +21,7 @@ import {
   type RestartingContainer,
 } from './containers.js';
 import { probeEventsOf, probeSmells, sumCounts, type ProbeEvent, type ProbeSmell } from './probes.js';
+import { compareText } from '../../compare.js';
 
 /** The restarting containers of one workload that share a container name, with the probe Events of their pods. */
 interface ContainerSummary {
@@ -119,7 +120,7 @@ function summarise(restarting: RestartingContainer[], context: CheckContext): Co
     }
   }
   for (const summary of byName.values()) summary.entries.sort((a, b) => b.restartCount - a.restartCount);
-  return [...byName.values()].sort((a, b) => b.entries[0]!.restartCount - a.entries[0]!.restartCount || a.name.localeCompare(b.name));
+  return [...byName.values()].sort((a, b) => b.entries[0]!.restartCount - a.entries[0]!.restartCount || compareText(a.name, b.name));
 }
 
 /** Describes one container's restarts; `barePod` leaves out pod counts, which are always 1 for a bare pod. */
@@ -175,7 +176,7 @@ function describeEndings(entries: RestartingContainer[]): string {
     counts.set(ending, (counts.get(ending) ?? 0) + 1);
   }
   if (counts.size === 0) return 'the snapshot does not record how its last run ended';
-  const parts = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  const parts = [...counts.entries()].sort((a, b) => b[1] - a[1] || compareText(a[0], b[0]));
   if (parts.length === 1 && unrecorded === 0) return `its last run ended with ${parts[0]![0]}`;
   const described = parts.map(([ending, count]) => `${ending} in ${plural(count, 'pod')}`);
   if (unrecorded > 0) described.push(`an unrecorded way in ${plural(unrecorded, 'pod')}`);

@@ -18,6 +18,7 @@ import {
 import type * as m from '../../inventory/model.js';
 import { EXIT, UsageError, type ExitState, type Io } from '../io.js';
 import { loadSnapshotForCli } from '../snapshot.js';
+import { compareText } from '../../compare.js';
 
 // One list of format names for both modes; `txt` is an alias of `text`. CSV and markdown are tables, so only
 // the matrix has them.
@@ -166,7 +167,7 @@ function resolveService(model: ReachModel, text: string, servicePort: number, pr
   const backends = model.pods.filter((pod) => pod.namespace === namespace && Object.entries(selector).every(([key, value]) => pod.pod.metadata.labels[key] === value));
   if (backends.length === 0) throw new UsageError(`--to ${text}: Service ${namespace}/${name} selects no pod in the snapshot`);
   return backends
-    .sort((a, b) => a.name.localeCompare(b.name))
+    .sort((a, b) => compareText(a.name, b.name))
     .flatMap((pod) => {
       const port = targetPort(pod.pod, servicePortEntry, protocol);
       return port === undefined ? [] : [{ endpoint: { kind: 'pod' as const, pod }, port }];
@@ -186,7 +187,7 @@ function targetPort(pod: m.Pod, entry: { port: number; targetPort?: number | str
 }
 
 function firstPod(pods: PodEndpoint[]): PodEndpoint | undefined {
-  return [...pods].sort((a, b) => a.name.localeCompare(b.name))[0];
+  return [...pods].sort((a, b) => compareText(a.name, b.name))[0];
 }
 
 function suggest(model: ReachModel, namespace: string): string {

@@ -29,6 +29,7 @@ import { toCliJson } from './aws-json.js';
 import { LiveCollectionError, classifyAwsError, describeError, isFatalAwsError } from './errors.js';
 import { mapLimit, type CollectionSink } from './sink.js';
 import type { AwsCollectOptions, KindRecord, SnapshotManifest } from './types.js';
+import { compareText } from '../../compare.js';
 
 /** Per-resource calls (listeners, attributes, target health) in flight at once, per region. */
 const PER_RESOURCE_CONCURRENCY = 8;
@@ -494,5 +495,5 @@ function fatalIfUnusable(error: unknown, region: string): void {
 }
 
 function sorted(values: string[]): string[] {
-  return [...values].sort((a, b) => a.localeCompare(b));
+  return [...values].sort((a, b) => compareText(a, b));
 }

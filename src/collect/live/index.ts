@@ -9,6 +9,7 @@ import { LiveCollectionError } from './errors.js';
 import { collectKubernetes, type KubernetesManifest } from './kubernetes.js';
 import { CollectionSink, type PendingOutput } from './sink.js';
 import { MANIFEST_FILE, type CollectedFile, type KindRecord, type LiveOptions, type LiveSnapshot, type SnapshotManifest } from './types.js';
+import { compareText } from '../../compare.js';
 
 export { LiveCollectionError } from './errors.js';
 export { MANIFEST_FILE, type KindRecord, type LiveOptions, type LiveSnapshot, type SnapshotManifest } from './types.js';
@@ -37,7 +38,7 @@ export async function collectLive(options: LiveOptions): Promise<LiveSnapshot> {
   const texts = serialise(sink.outputs);
   const manifest = buildManifest(options, sink, aws, kubernetes, texts);
   texts.push({ file: MANIFEST_FILE, text: json(manifest) });
-  texts.sort((a, b) => a.file.localeCompare(b.file));
+  texts.sort((a, b) => compareText(a.file, b.file));
 
   // The audit reads the same texts it would read from disk, so `audit --live` and `collect` then `audit` agree.
   const files: RawFile[] = [];
@@ -100,7 +101,7 @@ function json(value: unknown): string {
 
 function buildManifest(options: LiveOptions, sink: CollectionSink, aws: AwsManifest | null, kubernetes: KubernetesManifest | null, texts: CollectedFile[]): SnapshotManifest {
   const kinds = [...sink.kinds].sort(
-    (a, b) => a.source.localeCompare(b.source) || (a.region ?? '').localeCompare(b.region ?? '') || a.kind.localeCompare(b.kind) || a.api.localeCompare(b.api),
+    (a, b) => compareText(a.source, b.source) || compareText(a.region ?? '', b.region ?? '') || compareText(a.kind, b.kind) || compareText(a.api, b.api),
   );
   return {
     rampartManifest: 1,
@@ -111,7 +112,7 @@ function buildManifest(options: LiveOptions, sink: CollectionSink, aws: AwsManif
     awsActions: [...sink.awsActions].sort(),
     kinds,
     files: [...texts]
-      .sort((a, b) => a.file.localeCompare(b.file))
+      .sort((a, b) => compareText(a.file, b.file))
       .map(({ file, text }) => ({ file, sha256: createHash('sha256').update(text).digest('hex') })),
   };
 }

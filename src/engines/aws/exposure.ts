@@ -9,6 +9,7 @@ import { networkOf, type AwsNetwork, type Eni } from './network.js';
 import { ruleAddresses, type SecurityGroupRule } from './security-groups.js';
 import { resolveSources } from './sources.js';
 import { FULL_RANGE, ICMP, ICMPV6, TCP, UDP, hasPorts, isIcmp, pathPort, protocolLabel, splitRange, type Range } from './traffic.js';
+import { compareText } from '../../compare.js';
 
 // Every path from a source to a port on a network interface or a load balancer listener. Direct paths
 // start from the security group rules that admit the source, split at the NACL entries' edges so that
@@ -66,7 +67,7 @@ export function computeExposure(inventory: Inventory, options: ExposureOptions =
   const { endpoints, notModelled } = resolveSources(network, options.from);
   const paths: ExposurePath[] = [];
   const scope = options.only;
-  const enis = scope ? [...scope.enis].flatMap((id) => network.eniById.get(id) ?? []).sort((a, b) => a.id.localeCompare(b.id)) : undefined;
+  const enis = scope ? [...scope.enis].flatMap((id) => network.eniById.get(id) ?? []).sort((a, b) => compareText(a.id, b.id)) : undefined;
   for (const endpoint of endpoints) {
     paths.push(...directPaths(network, endpoint, enis));
     paths.push(...loadBalancerPaths(network, endpoint, scope ? (lb) => scope.loadBalancers.has(lb.name) : undefined));
@@ -331,13 +332,13 @@ const PORT_ORDER = new Intl.Collator('en', { numeric: true });
 
 function comparePaths(a: ExposurePath, b: ExposurePath): number {
   return (
-    a.target.kind.localeCompare(b.target.kind) ||
-    a.target.id.localeCompare(b.target.id) ||
-    a.protocol.localeCompare(b.protocol) ||
+    compareText(a.target.kind, b.target.kind) ||
+    compareText(a.target.id, b.target.id) ||
+    compareText(a.protocol, b.protocol) ||
     PORT_ORDER.compare(String(a.port), String(b.port)) ||
-    a.source.localeCompare(b.source) ||
-    a.via.localeCompare(b.via) ||
-    (a.loadBalancer?.name ?? '').localeCompare(b.loadBalancer?.name ?? '')
+    compareText(a.source, b.source) ||
+    compareText(a.via, b.via) ||
+    compareText(a.loadBalancer?.name ?? '', b.loadBalancer?.name ?? '')
   );
 }
 

@@ -7,6 +7,7 @@ import type { LoadBalancerInfo } from './load-balancers.js';
 import { networkOf, vpcAddresses, type AwsNetwork, type Eni, type SubnetInfo } from './network.js';
 import { eniEndpoint, internetEndpoint } from './sources.js';
 import { FULL_RANGE, IPIP, TCP, UDP, describeTraffic, protocolLabel, type Range } from './traffic.js';
+import { compareText } from '../../compare.js';
 
 // The traffic a Kubernetes cluster on AWS needs, as flows that can be evaluated against any version of
 // the network. A proposed change is verified by evaluating every flow before and after it: a flow that
@@ -338,7 +339,7 @@ function representatives(enis: Eni[]): Eni[] {
     const key = `${eni.subnetId ?? ''} ${[...eni.groups].sort().join(',')}`;
     if (!chosen.has(key)) chosen.set(key, eni);
   }
-  return [...chosen.values()].sort((a, b) => a.id.localeCompare(b.id));
+  return [...chosen.values()].sort((a, b) => compareText(a.id, b.id));
 }
 
 /** Ordered pairs of representatives, plus a pair inside a set when it has a second member. */

@@ -2,6 +2,7 @@ import type { Inventory } from '../../inventory/inventory.js';
 import type * as m from '../../inventory/model.js';
 import type { SourceRef } from '../../inventory/source.js';
 import type { SecurityGroupRule } from './security-groups.js';
+import { compareText } from '../../compare.js';
 
 // Kubernetes Services from the AWS side: the NodePorts every node listens on, the load
 // balancer a LoadBalancer Service asked for, and the security group rules a cloud controller wrote
@@ -61,7 +62,7 @@ export function buildServices(inventory: Inventory): ServiceInfo[] {
   return inventory.data.services
     .filter((service) => service.spec.type === 'LoadBalancer' || service.spec.type === 'NodePort')
     .map((service) => describeService(service))
-    .sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`));
+    .sort((a, b) => compareText(`${a.namespace}/${a.name}`, `${b.namespace}/${b.name}`));
 }
 
 /**

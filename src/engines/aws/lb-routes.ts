@@ -3,6 +3,7 @@ import { evaluateLeg, type Endpoint, type Hop, type LegResult, type LegTarget, t
 import { isUdpProtocol, loadBalancerAddresses, type ListenerInfo, type LoadBalancerInfo, type TargetGroupInfo, type TargetInfo } from './load-balancers.js';
 import type { AwsNetwork, Eni } from './network.js';
 import { TCP, UDP } from './traffic.js';
+import { compareText } from '../../compare.js';
 
 // A path through a load balancer has two legs. The front leg runs from the client to one of the load
 // balancer's interfaces on the listener port. The back leg runs from that interface to a target on the
@@ -40,7 +41,7 @@ export function listenerProtocols(listener: ListenerInfo): number[] {
 /** Evaluates the front leg through each interface of the load balancer, best first. */
 export function frontLegs(network: AwsNetwork, source: Endpoint, lb: LoadBalancerInfo, listener: ListenerInfo, protocol: number, mode: ReturnMode): Array<{ eni: Eni; leg: LegResult }> {
   const legs = lb.enis.map((eni) => ({ eni, leg: evaluateLeg(network, source, loadBalancerTarget(lb, eni), { protocol, range: [listener.port, listener.port] }, mode) }));
-  return legs.sort((a, b) => rank(a.leg) - rank(b.leg) || a.eni.id.localeCompare(b.eni.id));
+  return legs.sort((a, b) => rank(a.leg) - rank(b.leg) || compareText(a.eni.id, b.eni.id));
 }
 
 /**

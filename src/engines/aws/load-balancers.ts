@@ -4,6 +4,7 @@ import type { SourceRef } from '../../inventory/source.js';
 import { AddressSet } from './addresses.js';
 import { nodePortsOf, type ServiceInfo } from './kubernetes.js';
 import type { Eni, SubnetInfo } from './network.js';
+import { compareText } from '../../compare.js';
 
 // Elastic Load Balancing v2 as paths see it: listeners forward to target groups, target groups to
 // instances or IP addresses. The source address a target receives depends on the load balancer. An
@@ -150,7 +151,7 @@ export function buildLoadBalancers(inventory: Inventory, context: BuildContext):
     if (lb.type === 'application') context.notModelled.push(`listener rules of ${lb.name} are not in the snapshot: only default actions are followed`);
   }
   for (const lb of result) lb.listeners.sort((a, b) => a.port - b.port);
-  return result.sort((a, b) => a.name.localeCompare(b.name) || a.arn.localeCompare(b.arn));
+  return result.sort((a, b) => compareText(a.name, b.name) || compareText(a.arn, b.arn));
 }
 
 /** Listener protocols that carry UDP; the rest are TCP to the network. */

@@ -7,6 +7,7 @@ import { buildServices, type ServiceInfo } from './kubernetes.js';
 import { buildLoadBalancers, type LoadBalancerInfo } from './load-balancers.js';
 import { compileNacl, type CompiledNacl, type NaclDecision } from './nacl.js';
 import { compileSecurityGroup, type CompiledSecurityGroup } from './security-groups.js';
+import { compareText } from '../../compare.js';
 
 // The indexed view of an inventory that every evaluation reads: security groups compiled once, network
 // interfaces indexed by group and instance, each subnet resolved to its NACL and route table. It is
@@ -534,7 +535,7 @@ function buildEnis(inventory: Inventory, nodeInstanceIds: Set<string>, clusters:
     });
   }
   if (synthesised > 0) notModelled.push(`${synthesised} instance interface(s) were taken from describe-instances because describe-network-interfaces does not list them; secondary interfaces and IPv6 addresses of those instances are not seen`);
-  return enis.sort((a, b) => a.id.localeCompare(b.id));
+  return enis.sort((a, b) => compareText(a.id, b.id));
 }
 
 function eniRole(eni: m.NetworkInterface, instanceId: string | undefined, loadBalancerKey: string | undefined, nodeInstanceIds: Set<string>, clusters: ClusterInfo[]): EniRole {

@@ -1,6 +1,7 @@
 import { AddressSet, PUBLIC_INTERNET, parseCidr } from './addresses.js';
 import type { Endpoint } from './legs.js';
 import { vpcAddresses, type AwsNetwork, type Eni } from './network.js';
+import { compareText } from '../../compare.js';
 
 // Turning `--from` into endpoints. The internet is every public address, arriving through an
 // internet gateway. A CIDR with public addresses means internet clients. A private CIDR means hosts in
@@ -90,7 +91,7 @@ function fromCidr(network: AwsNetwork, cidr: string): ResolvedSources {
     return { endpoints: [internetEndpoint(cidr, requested)], notModelled };
   }
   const endpoints: Endpoint[] = [];
-  for (const subnet of [...network.subnets.values()].sort((a, b) => a.id.localeCompare(b.id))) {
+  for (const subnet of [...network.subnets.values()].sort((a, b) => compareText(a.id, b.id))) {
     const inside = requested.intersect(subnet.cidrs);
     if (inside.isEmpty()) continue;
     endpoints.push({ label: `${inside.describe(2)} in ${subnet.id}`, addresses: inside, groups: new Set(), egressGroups: [], subnet, internet: false });

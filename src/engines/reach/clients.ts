@@ -3,6 +3,7 @@ import { matchesServiceSelector } from '../../inventory/selectors.js';
 import { detectDatastore, workloadKey } from './datastores.js';
 import type { PodEndpoint, WorkloadRef } from './endpoints.js';
 import type { ReachModel } from './model.js';
+import { compareText } from '../../compare.js';
 
 // Legitimate clients of a workload, inferred from the snapshot without reading any value: environment
 // variables whose value named one of the workload's Services (the inventory keeps only those host names),
@@ -75,7 +76,7 @@ export function inferClients(model: ReachModel, target: PodEndpoint[]): Inferred
     if (partOf && labels['app.kubernetes.io/part-of'] === partOf) add(relations, pod, `same app.kubernetes.io/part-of ${partOf}`);
   }
 
-  const sort = (list: ClientEvidence[]) => list.sort((a, b) => workloadKey(a.workload).localeCompare(workloadKey(b.workload)));
+  const sort = (list: ClientEvidence[]) => list.sort((a, b) => compareText(workloadKey(a.workload), workloadKey(b.workload)));
   if (references.size > 0) {
     const related = [...relations.values()].filter((entry) => !references.has(workloadKey(entry.workload)));
     return { clients: sort([...references.values()]), related: sort(related), basis: 'references', services, limitations: CLIENT_INFERENCE_LIMITATIONS };

@@ -1,6 +1,7 @@
 import type { Inventory } from '../../inventory/inventory.js';
 import type * as m from '../../inventory/model.js';
 import { parseAddress, type Family } from './addresses.js';
+import { compareText } from '../../compare.js';
 
 // Pods as the reachability engine sees them: real pods from the snapshot, plus one pod synthesised per
 // workload that has none (manifests checked in CI), grouped into equivalence classes so that policies are
@@ -183,7 +184,7 @@ export function namedPortsOf(pod: m.Pod): NamedPort[] {
       if (port.name) ports.push({ name: port.name, port: port.containerPort, protocol: (port.protocol ?? 'TCP').toUpperCase() });
     }
   }
-  return ports.sort((a, b) => a.name.localeCompare(b.name) || a.protocol.localeCompare(b.protocol) || a.port - b.port);
+  return ports.sort((a, b) => compareText(a.name, b.name) || compareText(a.protocol, b.protocol) || a.port - b.port);
 }
 
 export function podAddress(pod: m.Pod): { text: string; parsed: { family: Family; value: bigint } } | undefined {

@@ -6,6 +6,7 @@ import { detectDatastore, workloadKey, type DatastorePod } from './datastores.js
 import type { EndpointClass, PodEndpoint, WorkloadRef } from './endpoints.js';
 import type { ReachModel } from './model.js';
 import { ConnSet } from './ports.js';
+import { compareText } from '../../compare.js';
 
 // Who can reach a set of pods on given ports, and the same question after a policy change: the basis of
 // the datastore checks and of fix verification.
@@ -34,7 +35,7 @@ export function reachersOf(model: ReachModel, target: PodEndpoint[], ports: Conn
     for (const destination of targetClasses) connections = connections.union(model.ingress(destination, { kind: 'external', range }).intersect(ports));
     if (!connections.isEmpty()) external.push({ range, connections });
   }
-  pods.sort((a, b) => `${a.pod.namespace}/${a.pod.name}`.localeCompare(`${b.pod.namespace}/${b.pod.name}`));
+  pods.sort((a, b) => compareText(`${a.pod.namespace}/${a.pod.name}`, `${b.pod.namespace}/${b.pod.name}`));
   return { pods, external };
 }
 
@@ -62,7 +63,7 @@ export function datastoresOf(model: ReachModel): Datastore[] {
     const ports = detected.ports.reduce((set, port) => set.union(ConnSet.port(port.protocol, port.port)), ConnSet.NONE);
     byWorkload.set(key, { workload: pod.workload, pods: [pod], detected, ports });
   }
-  return [...byWorkload.values()].sort((a, b) => workloadKey(a.workload).localeCompare(workloadKey(b.workload)));
+  return [...byWorkload.values()].sort((a, b) => compareText(workloadKey(a.workload), workloadKey(b.workload)));
 }
 
 export interface PolicyChange {

@@ -6,6 +6,7 @@ import { addressMatches, type CompileContext } from './context.js';
 import type { EndpointClass, NamedPort } from './endpoints.js';
 import { ConnSet, parseProtocol, protocolName } from './ports.js';
 import type { CompiledPolicy, CompiledRule, Direction, Peer } from './policy.js';
+import { compareText } from '../../compare.js';
 
 // networking.k8s.io/v1 NetworkPolicy semantics, as the Kubernetes API reference defines them
 // (https://kubernetes.io/docs/concepts/services-networking/network-policies/):
@@ -196,7 +197,7 @@ export function canonical(selector: LabelSelector | undefined): string {
   const labels = Object.entries(selector.matchLabels ?? {}).sort(([a], [b]) => (a < b ? -1 : 1));
   const expressions = (selector.matchExpressions ?? [])
     .map((expression) => ({ key: expression.key, operator: expression.operator, values: [...(expression.values ?? [])].sort() }))
-    .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+    .sort((a, b) => compareText(JSON.stringify(a), JSON.stringify(b)));
   return JSON.stringify({ labels, expressions });
 }
 

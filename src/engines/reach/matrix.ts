@@ -2,6 +2,7 @@ import { formatRange, type AddressRange } from './addresses.js';
 import type { EndpointClass, PodEndpoint, WorkloadRef } from './endpoints.js';
 import { isNodeLocal, type ReachModel } from './model.js';
 import { ConnSet, PROTOCOL } from './ports.js';
+import { compareText } from '../../compare.js';
 
 // Every allowed connection between workloads, and between workloads and address ranges outside the pods,
 // aggregated per workload pair as netpol-analyzer's connlist does: the union over the pods of each side,
@@ -167,8 +168,4 @@ function nodeLocal(model: ReachModel, source: Group, destination: Group): ConnSe
 function usesIpv6(model: ReachModel): boolean {
   if (model.pods.some((pod) => pod.address?.family === 6)) return true;
   return model.policies.some((policy) => [...policy.rules.ingress, ...policy.rules.egress].some((rule) => rule.remoteAddressSets.some((set) => set.ranges.some((range) => range.family === 6 && !(range.from === 0n && range.to === (1n << 128n) - 1n)))));
-}
-
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -6,6 +6,8 @@
 // protocols it names and one flag for all the protocols it does not name, so that "everything except
 // TCP 22" stays small.
 
+import { compareText } from '../../compare.js';
+
 export const PROTOCOL = { ICMP: 1, TCP: 6, UDP: 17, ICMPv6: 58, SCTP: 132, UDPLite: 136 } as const;
 
 const PROTOCOL_NAMES = new Map<number, string>([
@@ -141,7 +143,7 @@ export class ConnSet {
     if (this.isAll()) return 'All Connections';
     if (this.isEmpty()) return 'No Connections';
     if (this.others) return `All Connections except ${this.complement().format()}`;
-    const entries = [...this.byProtocol.entries()].sort(([a], [b]) => protocolName(a).localeCompare(protocolName(b)));
+    const entries = [...this.byProtocol.entries()].sort(([a], [b]) => compareText(protocolName(a), protocolName(b)));
     return entries.map(([protocol, ranges]) => formatProtocol(protocol, ranges)).join(',');
   }
 
