@@ -226,10 +226,10 @@ function namespaceVerification(inventory: Inventory, before: ReachModel, change:
     const sameEgress = after.classes === before.classes && after.appliedTiers(source, 'egress') === before.appliedTiers(pair.source, 'egress');
     const sameIngress = after.classes === before.classes && after.appliedTiers(destination, 'ingress') === before.appliedTiers(pair.destination, 'ingress');
     if (sameEgress && sameIngress) continue;
-    // Evaluate the changed side first: it is the side a default deny empties.
+    // Evaluate the changed side first, because that is the side a default deny empties.
     const first = sameEgress ? after.ingress(destination, { kind: 'class', cls: source }) : after.egress(source, { kind: 'class', cls: destination });
-    const kept = first.isEmpty() ? first : first.intersect(sameEgress ? after.egress(source, { kind: 'class', cls: destination }) : after.ingress(destination, { kind: 'class', cls: source }));
-    const cut = pair.connections.subtract(kept);
+    const remaining = first.isEmpty() ? first : first.intersect(sameEgress ? after.egress(source, { kind: 'class', cls: destination }) : after.ingress(destination, { kind: 'class', cls: source }));
+    const cut = pair.connections.subtract(remaining);
     if (!cut.isEmpty()) lost.add(`${key(pair.source)} → ${key(pair.destination)}: ${cut.format()}`);
   }
   const lines = [...lost].sort();
@@ -248,8 +248,8 @@ interface ClassPair {
 const pairCache = new WeakMap<ReachModel, { namespace: string; pairs: ClassPair[] }>();
 
 /**
- * The allowed connections between pod classes of different workloads, into or out of the namespace, before
- * any change: each class's first pod stands for it.
+ * Lists the allowed connections between pod classes of different workloads into or out of the namespace,
+ * before any change. Each class's first pod gives its workload.
  */
 function namespacePairs(model: ReachModel, namespace: string): ClassPair[] {
   const cached = pairCache.get(model);
@@ -265,7 +265,7 @@ function namespacePairs(model: ReachModel, namespace: string): ClassPair[] {
     const localKey = keys.get(local);
     for (const remote of classes) {
       if (keys.get(remote) === localKey) continue;
-      // A pair inside the namespace is met from both ends; take it once, from its source.
+      // A pair inside the namespace is met from both ends, so it is taken once, from its source.
       if (remote.namespace !== namespace) add(remote, local);
       add(local, remote);
     }

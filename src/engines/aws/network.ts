@@ -170,7 +170,7 @@ export function buildNetwork(inventory: Inventory): AwsNetwork {
 }
 
 // A proposed change copies only the arrays it edits, so the versions of a network share every part built
-// from arrays the change leaves alone. Each cache is keyed by its first input and holds the last result.
+// from arrays the change leaves alone. Each cache is keyed by its first input and keeps the last result.
 interface Memo<T> {
   inputs: readonly unknown[];
   value: T;
@@ -251,7 +251,7 @@ function compiledGroup(group: m.SecurityGroup, prefixLists: Map<string, m.Manage
 
 const unresolvedByGroup = new WeakMap<CompiledSecurityGroup, string[]>();
 
-/** Prefix lists a group's rules name whose entries the snapshot lacks. */
+/** Returns the prefix lists that the group's rules name and whose entries the snapshot lacks. */
 function unresolvedPrefixLists(group: CompiledSecurityGroup): string[] {
   let ids = unresolvedByGroup.get(group);
   if (!ids) {

@@ -62,7 +62,7 @@ export class ReachModel {
   private readonly applied: Record<Direction, AppliedTiers[]> = { ingress: [], egress: [] };
   private readonly unknownTiers = new Set<string>();
   private podByKey?: Map<string, PodEndpoint>;
-  /** The model whose pods this one shares, which then answers pod lookups. */
+  /** The model whose pods this one shares. Pod lookups go to it. */
   private podsFrom?: ReachModel;
   /** The inventory object each compiled policy came from, by policy position. */
   private readonly policyObjects: object[];
@@ -98,7 +98,7 @@ export class ReachModel {
     const objects: object[] = [...inventory.data.networkPolicies, ...inventory.data.calicoPolicies];
     this.policyObjects = objects;
 
-    // First try to keep the base's classes and compiled policies; fall back to compiling everything.
+    // Try to keep the base's classes and compiled policies first, and compile everything when that fails.
     const shared = base && base.ipBlocksMatchPods === this.ipBlocksMatchPods && base.inventory.data.calicoNetworkSets === inventory.data.calicoNetworkSets && sameNamespaces(base.namespaces, namespaces) ? base : undefined;
     let firstId = shared ? shared.nextPolicyId : 0;
     let compiled = this.compilePolicies(inventory, objects, namespaces, firstId, shared);
