@@ -212,66 +212,66 @@ function verify(inventory: Inventory, before: ReachModel, fix: NetworkPolicyFix,
 /** Lists the workload connections into or out of the namespace that the namespace baseline cuts. */
 function namespaceVerification(inventory: Inventory, before: ReachModel, change: PolicyChange, namespace: string): string {
   const after = new ReachModel(inventoryWithPolicyChange(inventory, change), { ipBlocksMatchPods: before.ipBlocksMatchPods, classesFrom: before });
-  const lost = new Set<string>();
-  const key = (cls: EndpointClass) => {
-    const workload = (cls.pods[0] as PodEndpoint).workload;
-    return `${workload.kind}/${workload.namespace}/${workload.name}`;
-  };
   const afterClassOf = classMapping(before, after);
-  for (const pair of namespacePairs(before, namespace)) {
-    const source = afterClassOf(pair.source);
-    const destination = afterClassOf(pair.destination);
-    if (!source || !destination) continue;
+  const sameClasses = after.classes === before.classes;
+  const allowedBefore = beforeConnections(before, namespace);
+  const classes = before.classes.filter((cls) => cls.pods.length > 0);
+  const keys = new Map(classes.map((cls) => [cls, workloadKey((cls.pods[0] as PodEndpoint).workload)]));
+  const lost = new Set<string>();
+
+  const compare = (source: EndpointClass, destination: EndpointClass) => {
+    const sourceAfter = afterClassOf(source);
+    const destinationAfter = afterClassOf(destination);
+    if (!sourceAfter || !destinationAfter) return;
     // A pair can lose connections only if the source's egress or the destination's ingress policies changed.
-    const sameEgress = after.classes === before.classes && after.appliedTiers(source, 'egress') === before.appliedTiers(pair.source, 'egress');
-    const sameIngress = after.classes === before.classes && after.appliedTiers(destination, 'ingress') === before.appliedTiers(pair.destination, 'ingress');
-    if (sameEgress && sameIngress) continue;
+    const sameEgress = sameClasses && after.appliedTiers(sourceAfter, 'egress') === before.appliedTiers(source, 'egress');
+    const sameIngress = sameClasses && after.appliedTiers(destinationAfter, 'ingress') === before.appliedTiers(destination, 'ingress');
+    if (sameEgress && sameIngress) return;
+    const was = allowedBefore(source, destination);
+    if (was.isEmpty()) return;
     // Evaluate the changed side first, because that is the side a default deny empties.
-    const first = sameEgress ? after.ingress(destination, { kind: 'class', cls: source }) : after.egress(source, { kind: 'class', cls: destination });
-    const remaining = first.isEmpty() ? first : first.intersect(sameEgress ? after.egress(source, { kind: 'class', cls: destination }) : after.ingress(destination, { kind: 'class', cls: source }));
-    const cut = pair.connections.subtract(remaining);
-    if (!cut.isEmpty()) lost.add(`${key(pair.source)} → ${key(pair.destination)}: ${cut.format()}`);
+    const first = sameEgress ? after.ingress(destinationAfter, { kind: 'class', cls: sourceAfter }) : after.egress(sourceAfter, { kind: 'class', cls: destinationAfter });
+    const remaining = first.isEmpty() ? first : first.intersect(sameEgress ? after.egress(sourceAfter, { kind: 'class', cls: destinationAfter }) : after.ingress(destinationAfter, { kind: 'class', cls: sourceAfter }));
+    const cut = was.subtract(remaining);
+    if (!cut.isEmpty()) lost.add(`${keys.get(source)} → ${keys.get(destination)}: ${cut.format()}`);
+  };
+
+  for (const local of classes.filter((cls) => cls.namespace === namespace)) {
+    for (const remote of classes) {
+      if (keys.get(remote) === keys.get(local)) continue;
+      // A pair inside the namespace is met from both ends, so it is taken once, from its source.
+      if (remote.namespace !== namespace) compare(remote, local);
+      compare(local, remote);
+    }
   }
+
   const lines = [...lost].sort();
   if (lines.length === 0) return `Re-ran the reachability engine with the namespace default deny: no connection between pods into or out of ${namespace} is cut.`;
   const shown = lines.slice(0, 20);
   return [`Re-ran the reachability engine with the namespace default deny: these connections between workloads would be cut; allow the ones that are needed before applying it:`, ...shown.map((line) => `- ${line}`), ...(lines.length > shown.length ? [`- and ${lines.length - shown.length} more`] : [])].join('\n');
 }
 
-interface ClassPair {
-  source: EndpointClass;
-  destination: EndpointClass;
-  connections: ConnSet;
-}
+// Fixes for workloads of one namespace follow each other, so the connections met for the last namespace are kept.
+const beforeCache = new WeakMap<ReachModel, { namespace: string; connections: Map<number, ConnSet> }>();
 
-// Fixes for workloads of one namespace follow each other, so the pairs of the last namespace are kept.
-const pairCache = new WeakMap<ReachModel, { namespace: string; pairs: ClassPair[] }>();
-
-/**
- * Lists the allowed connections between pod classes of different workloads into or out of the namespace,
- * before any change. Each class's first pod gives its workload.
- */
-function namespacePairs(model: ReachModel, namespace: string): ClassPair[] {
-  const cached = pairCache.get(model);
-  if (cached && cached.namespace === namespace) return cached.pairs;
-  const pairs: ClassPair[] = [];
-  const classes = model.classes.filter((cls) => cls.pods.length > 0);
-  const keys = new Map(classes.map((cls) => [cls, workloadKey((cls.pods[0] as PodEndpoint).workload)]));
-  const add = (source: EndpointClass, destination: EndpointClass) => {
-    const connections = model.classConnections(source, destination);
-    if (!connections.isEmpty()) pairs.push({ source, destination, connections });
-  };
-  for (const local of classes.filter((cls) => cls.namespace === namespace)) {
-    const localKey = keys.get(local);
-    for (const remote of classes) {
-      if (keys.get(remote) === localKey) continue;
-      // A pair inside the namespace is met from both ends, so it is taken once, from its source.
-      if (remote.namespace !== namespace) add(remote, local);
-      add(local, remote);
-    }
+/** Returns a lookup of the connections the model allows between two classes, kept while fixes stay in one namespace. */
+function beforeConnections(model: ReachModel, namespace: string): (source: EndpointClass, destination: EndpointClass) => ConnSet {
+  let cached = beforeCache.get(model);
+  if (!cached || cached.namespace !== namespace) {
+    cached = { namespace, connections: new Map() };
+    beforeCache.set(model, cached);
   }
-  pairCache.set(model, { namespace, pairs });
-  return pairs;
+  const connections = cached.connections;
+  const count = model.classes.length;
+  return (source, destination) => {
+    const key = source.id * count + destination.id;
+    let value = connections.get(key);
+    if (!value) {
+      value = model.classConnections(source, destination);
+      connections.set(key, value);
+    }
+    return value;
+  };
 }
 
 /** Maps classes of the model before a change to the model after it, through each class's first pod. */

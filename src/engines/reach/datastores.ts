@@ -45,8 +45,19 @@ export interface DatastorePod {
   ports: Array<{ port: number; protocol: number; name?: string }>;
 }
 
+// Models built for proposed fixes share their pods, so each pod is recognised once.
+const detected = new WeakMap<PodEndpoint, DatastorePod | null>();
+
 /** Recognises the datastore a pod runs, or returns undefined. Backup and metrics sidecars are not datastores. */
 export function detectDatastore(pod: PodEndpoint): DatastorePod | undefined {
+  const cached = detected.get(pod);
+  if (cached !== undefined) return cached ?? undefined;
+  const result = recognise(pod);
+  detected.set(pod, result ?? null);
+  return result;
+}
+
+function recognise(pod: PodEndpoint): DatastorePod | undefined {
   const labels = pod.pod.metadata.labels;
   const component = labels['app.kubernetes.io/component'] ?? '';
   // Chart components that share the datastore's name label but serve clients no data.

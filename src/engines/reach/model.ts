@@ -91,10 +91,10 @@ export class ReachModel {
       this.ipBlocksReason = `ipBlocks and nets ${this.ipBlocksMatchPods ? 'match' : 'do not match'} pod IP addresses, as requested`;
     }
 
+    const base = options.classesFrom;
     const namespaces = knownNamespaces(inventory);
     this.namespaces = namespaces;
     this.networkSets = compileNetworkSets(inventory, (message) => this.notice(message));
-    const base = options.classesFrom;
     const objects: object[] = [...inventory.data.networkPolicies, ...inventory.data.calicoPolicies];
     this.policyObjects = objects;
 
@@ -368,9 +368,21 @@ export function reachModel(inventory: Inventory, options?: ReachOptions): ReachM
   return model;
 }
 
-function knownNamespaces(inventory: Inventory): KnownNamespace[] {
+// Inventories built for proposed fixes share the Namespace and Pod arrays, so their names are collected once.
+const namespaceNames = new WeakMap<object, { namespaces: object; names: Set<string> }>();
+
+/** Returns the names of the Namespace objects and of the namespaces that pods run in. */
+function namespacesOfPods(inventory: Inventory): Set<string> {
+  const cached = namespaceNames.get(inventory.data.pods);
+  if (cached && cached.namespaces === inventory.data.namespaces) return cached.names;
   const names = new Set<string>(inventory.data.namespaces.map((namespace) => namespace.metadata.name));
   for (const pod of inventory.data.pods) names.add(pod.metadata.namespace ?? 'default');
+  namespaceNames.set(inventory.data.pods, { namespaces: inventory.data.namespaces, names });
+  return names;
+}
+
+function knownNamespaces(inventory: Inventory): KnownNamespace[] {
+  const names = new Set<string>(namespacesOfPods(inventory));
   for (const policy of inventory.data.networkPolicies) names.add(policy.metadata.namespace ?? 'default');
   return [...names].sort().map((name) => {
     const labels = namespaceLabelsOf(inventory, name);

@@ -99,20 +99,20 @@ export class ConnSet {
   }
 
   union(other: ConnSet): ConnSet {
-    if (this.isAll() || other.isEmpty()) return this;
+    if (this === other || this.isAll() || other.isEmpty()) return this;
     if (other.isAll() || this.isEmpty()) return other;
     return this.combine(other, unionRanges, this.others || other.others);
   }
 
   intersect(other: ConnSet): ConnSet {
-    if (this.isEmpty() || other.isAll()) return this;
+    if (this === other || this.isEmpty() || other.isAll()) return this;
     if (other.isEmpty() || this.isAll()) return other;
     return this.combine(other, intersectRanges, this.others && other.others);
   }
 
   subtract(other: ConnSet): ConnSet {
     if (this.isEmpty() || other.isEmpty()) return this;
-    if (other.isAll()) return ConnSet.NONE;
+    if (this === other || other.isAll()) return ConnSet.NONE;
     return this.combine(other, subtractRanges, this.others && !other.others);
   }
 
