@@ -130,7 +130,7 @@ export class ReachModel {
 
   /**
    * Compiles the inventory's policies, taking the compiled form from `shared` for every policy object it
-   * also holds. Such a policy keeps the base's match caches, which are valid only while the classes are the
+   * also contains. Such a policy keeps the base's match caches, which are valid only while the classes are the
    * base's too. New policies are numbered from firstId.
    */
   private compilePolicies(inventory: Inventory, objects: object[], namespaces: KnownNamespace[], firstId: number, shared: ReachModel | undefined): { policies: CompiledPolicy[]; added: number; context: CompileContext } {
@@ -344,7 +344,7 @@ export class ReachModel {
     }
   }
 
-  /** Classes a policy can select: every class for a global policy, else the classes of its namespace. */
+  /** Returns the classes a policy can select: every class for a global policy, else the classes of its namespace. */
   private candidates(policy: CompiledPolicy): EndpointClass[] {
     return policy.ref.kind === 'CalicoGlobalNetworkPolicy' ? this.classes : this.classesIn(policy.ref.namespace ?? 'default');
   }
