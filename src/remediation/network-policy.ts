@@ -214,35 +214,40 @@ function namespaceVerification(inventory: Inventory, before: ReachModel, change:
   const after = new ReachModel(inventoryWithPolicyChange(inventory, change), { ipBlocksMatchPods: before.ipBlocksMatchPods, classesFrom: before });
   const afterClassOf = classMapping(before, after);
   const sameClasses = after.classes === before.classes;
-  const allowedBefore = beforeConnections(before, namespace);
-  const classes = before.classes.filter((cls) => cls.pods.length > 0);
-  const keys = new Map(classes.map((cls) => [cls, workloadKey((cls.pods[0] as PodEndpoint).workload)]));
+  const allowed = namespaceConnections(before, namespace);
   const lost = new Set<string>();
+  const egressChanged = (cls: EndpointClass, later: EndpointClass) => !sameClasses || after.appliedTiers(later, 'egress') !== before.appliedTiers(cls, 'egress');
+  const ingressChanged = (cls: EndpointClass, later: EndpointClass) => !sameClasses || after.appliedTiers(later, 'ingress') !== before.appliedTiers(cls, 'ingress');
+  // Whether any class inside or outside the namespace has other policies after the change, per direction.
+  const changed = { inside: { egress: false, ingress: false }, outside: { egress: false, ingress: false } };
+  for (const cls of before.classes) {
+    const later = afterClassOf(cls) ?? cls;
+    const side = cls.namespace === namespace ? changed.inside : changed.outside;
+    side.egress ||= egressChanged(cls, later);
+    side.ingress ||= ingressChanged(cls, later);
+  }
 
-  const compare = (source: EndpointClass, destination: EndpointClass) => {
+  const compare = (source: EndpointClass, destination: EndpointClass, was: ConnSet) => {
     const sourceAfter = afterClassOf(source);
     const destinationAfter = afterClassOf(destination);
     if (!sourceAfter || !destinationAfter) return;
     // A pair can lose connections only if the source's egress or the destination's ingress policies changed.
-    const sameEgress = sameClasses && after.appliedTiers(sourceAfter, 'egress') === before.appliedTiers(source, 'egress');
-    const sameIngress = sameClasses && after.appliedTiers(destinationAfter, 'ingress') === before.appliedTiers(destination, 'ingress');
-    if (sameEgress && sameIngress) return;
-    const was = allowedBefore(source, destination);
-    if (was.isEmpty()) return;
+    const sameEgress = !egressChanged(source, sourceAfter);
+    if (sameEgress && !ingressChanged(destination, destinationAfter)) return;
     // Evaluate the changed side first, because that is the side a default deny empties.
     const first = sameEgress ? after.ingress(destinationAfter, { kind: 'class', cls: sourceAfter }) : after.egress(sourceAfter, { kind: 'class', cls: destinationAfter });
     const remaining = first.isEmpty() ? first : first.intersect(sameEgress ? after.egress(sourceAfter, { kind: 'class', cls: destinationAfter }) : after.ingress(destinationAfter, { kind: 'class', cls: sourceAfter }));
     const cut = was.subtract(remaining);
-    if (!cut.isEmpty()) lost.add(`${keys.get(source)} → ${keys.get(destination)}: ${cut.format()}`);
+    if (!cut.isEmpty()) lost.add(`${allowed.key(source)} → ${allowed.key(destination)}: ${cut.format()}`);
   };
 
-  for (const local of classes.filter((cls) => cls.namespace === namespace)) {
-    for (const remote of classes) {
-      if (keys.get(remote) === keys.get(local)) continue;
-      // A pair inside the namespace is met from both ends, so it is taken once, from its source.
-      if (remote.namespace !== namespace) compare(remote, local);
-      compare(local, remote);
-    }
+  // Only pairs that had a connection before can lose one, and the lists below contain only those.
+  for (const local of allowed.locals) {
+    const later = afterClassOf(local) ?? local;
+    const egress = egressChanged(local, later);
+    if (egress || changed.inside.ingress) for (const pair of allowed.list(local, 'inside')) compare(local, pair.cls, pair.connections);
+    if (egress || changed.outside.ingress) for (const pair of allowed.list(local, 'outbound')) compare(local, pair.cls, pair.connections);
+    if (changed.outside.egress || ingressChanged(local, later)) for (const pair of allowed.list(local, 'inbound')) compare(pair.cls, local, pair.connections);
   }
 
   const lines = [...lost].sort();
@@ -251,27 +256,58 @@ function namespaceVerification(inventory: Inventory, before: ReachModel, change:
   return [`Re-ran the reachability engine with the namespace default deny: these connections between workloads would be cut; allow the ones that are needed before applying it:`, ...shown.map((line) => `- ${line}`), ...(lines.length > shown.length ? [`- and ${lines.length - shown.length} more`] : [])].join('\n');
 }
 
-// Fixes for workloads of one namespace follow each other, so the connections met for the last namespace are kept.
-const beforeCache = new WeakMap<ReachModel, { namespace: string; connections: Map<number, ConnSet> }>();
+interface Connected {
+  cls: EndpointClass;
+  connections: ConnSet;
+}
 
-/** Returns a lookup of the connections the model allows between two classes, kept while fixes stay in one namespace. */
-function beforeConnections(model: ReachModel, namespace: string): (source: EndpointClass, destination: EndpointClass) => ConnSet {
-  let cached = beforeCache.get(model);
-  if (!cached || cached.namespace !== namespace) {
-    cached = { namespace, connections: new Map() };
-    beforeCache.set(model, cached);
-  }
-  const connections = cached.connections;
-  const count = model.classes.length;
-  return (source, destination) => {
-    const key = source.id * count + destination.id;
-    let value = connections.get(key);
-    if (!value) {
-      value = model.classConnections(source, destination);
-      connections.set(key, value);
-    }
-    return value;
+/**
+ * Pairs of a local class with another workload's class: `inside` the namespace (local as source), `outbound`
+ * to classes outside it, `inbound` from classes outside it.
+ */
+type PairKind = 'inside' | 'outbound' | 'inbound';
+
+/** The connections a model allows into and out of one namespace, between classes of different workloads. */
+interface NamespaceConnections {
+  /** Classes of the namespace that have pods. */
+  locals: EndpointClass[];
+  /** Returns the workload key of a class's first pod. */
+  key(cls: EndpointClass): string;
+  /** Lists the classes a local class has a connection with, of one kind, computed on first use. */
+  list(local: EndpointClass, kind: PairKind): Connected[];
+}
+
+// Fixes for workloads of one namespace follow each other, so the connections of the last namespace are kept.
+const namespaceCache = new WeakMap<ReachModel, { namespace: string; connections: NamespaceConnections }>();
+
+/** Returns the connections into, out of and inside the namespace, each list computed on first use. */
+function namespaceConnections(model: ReachModel, namespace: string): NamespaceConnections {
+  const cached = namespaceCache.get(model);
+  if (cached && cached.namespace === namespace) return cached.connections;
+  const classes = model.classes.filter((cls) => cls.pods.length > 0);
+  const keys = new Map(classes.map((cls) => [cls, workloadKey((cls.pods[0] as PodEndpoint).workload)]));
+  const locals = classes.filter((cls) => cls.namespace === namespace);
+  const others = classes.filter((cls) => cls.namespace !== namespace);
+  const lists = new Map<string, Connected[]>();
+  const connections: NamespaceConnections = {
+    locals,
+    key: (cls) => keys.get(cls) ?? workloadKey((cls.pods[0] as PodEndpoint).workload),
+    list: (local, kind) => {
+      const id = `${kind}|${local.id}`;
+      let result = lists.get(id);
+      if (result) return result;
+      result = [];
+      for (const remote of kind === 'inside' ? locals : others) {
+        if (keys.get(remote) === keys.get(local)) continue;
+        const allowed = kind === 'inbound' ? model.classConnections(remote, local) : model.classConnections(local, remote);
+        if (!allowed.isEmpty()) result.push({ cls: remote, connections: allowed });
+      }
+      lists.set(id, result);
+      return result;
+    },
   };
+  namespaceCache.set(model, { namespace, connections });
+  return connections;
 }
 
 /** Maps classes of the model before a change to the model after it, through each class's first pod. */
