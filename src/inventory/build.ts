@@ -192,6 +192,9 @@ class Loader {
       case 'CalicoGlobalNetworkSet':
         this.pushKube(d.calicoNetworkSets, k8s.calicoNetworkSetSchema, document, source, apiVersion, document.kind as string);
         return;
+      case 'CalicoProfile':
+        this.pushKube(d.calicoProfiles, k8s.calicoProfileSchema, document, source, apiVersion, 'Profile');
+        return;
       case 'PodMetrics':
         this.pushKube(d.podMetrics, k8s.podMetricsSchema, document, source, apiVersion, 'PodMetrics');
         return;

@@ -38,6 +38,7 @@ export interface InventoryData {
   ingresses: m.Ingress[];
   calicoPolicies: m.CalicoPolicy[];
   calicoNetworkSets: m.CalicoNetworkSet[];
+  calicoProfiles: m.CalicoProfile[];
   podMetrics: m.PodMetrics[];
 }
 
@@ -84,6 +85,7 @@ export function emptyInventoryData(): InventoryData {
     ingresses: [],
     calicoPolicies: [],
     calicoNetworkSets: [],
+    calicoProfiles: [],
     podMetrics: [],
   };
 }

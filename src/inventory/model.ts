@@ -86,6 +86,7 @@ export type NetworkPolicy = KubeOf<typeof k8s.networkPolicySchema>;
 export type Ingress = KubeOf<typeof k8s.ingressSchema>;
 export type CalicoPolicy = KubeOf<typeof k8s.calicoPolicySchema>;
 export type CalicoNetworkSet = KubeOf<typeof k8s.calicoNetworkSetSchema>;
+export type CalicoProfile = KubeOf<typeof k8s.calicoProfileSchema>;
 export type PodMetrics = KubeOf<typeof k8s.podMetricsSchema>;
 
 /** One Event in a single shape, whichever API version it came from. */
@@ -142,6 +143,7 @@ export const RESOURCE_KINDS = [
   'CalicoGlobalNetworkPolicy',
   'CalicoNetworkSet',
   'CalicoGlobalNetworkSet',
+  'CalicoProfile',
   'PodMetrics',
 ] as const;
 export type ResourceKind = (typeof RESOURCE_KINDS)[number];

@@ -73,10 +73,12 @@ export const KUBERNETES_KINDS: Record<string, string> = {
   'projectcalico.org/GlobalNetworkPolicy': 'CalicoGlobalNetworkPolicy',
   'projectcalico.org/NetworkSet': 'CalicoNetworkSet',
   'projectcalico.org/GlobalNetworkSet': 'CalicoGlobalNetworkSet',
+  'projectcalico.org/Profile': 'CalicoProfile',
   'crd.projectcalico.org/NetworkPolicy': 'CalicoNetworkPolicy',
   'crd.projectcalico.org/GlobalNetworkPolicy': 'CalicoGlobalNetworkPolicy',
   'crd.projectcalico.org/NetworkSet': 'CalicoNetworkSet',
   'crd.projectcalico.org/GlobalNetworkSet': 'CalicoGlobalNetworkSet',
+  'crd.projectcalico.org/Profile': 'CalicoProfile',
   'metrics.k8s.io/PodMetrics': 'PodMetrics',
 };
 

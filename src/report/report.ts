@@ -163,6 +163,7 @@ function resourceCoverage(load: LoadResult): CoverageEntry[] {
     CalicoGlobalNetworkPolicy: data.calicoPolicies.filter((policy) => policy.kind === 'GlobalNetworkPolicy').length,
     CalicoNetworkSet: data.calicoNetworkSets.filter((set) => set.kind === 'NetworkSet').length,
     CalicoGlobalNetworkSet: data.calicoNetworkSets.filter((set) => set.kind === 'GlobalNetworkSet').length,
+    CalicoProfile: data.calicoProfiles.length,
     PodMetrics: data.podMetrics.length,
   };
   return RESOURCE_KINDS.map((kind) => {

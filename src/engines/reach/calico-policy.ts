@@ -24,7 +24,7 @@ const ACTIONS: Record<string, Action> = { allow: 'Allow', deny: 'Deny', pass: 'P
 const PORT_PROTOCOLS = [PROTOCOL.TCP, PROTOCOL.UDP, PROTOCOL.SCTP, PROTOCOL.UDPLite];
 
 type Entity = Record<string, unknown>;
-type CalicoRule = NonNullable<m.CalicoPolicy['spec']['ingress']>[number];
+export type CalicoRule = NonNullable<m.CalicoPolicy['spec']['ingress']>[number];
 
 export function compileCalicoPolicy(policy: m.CalicoPolicy, id: number, context: CompileContext): CompiledPolicy {
   const global = policy.kind === 'GlobalNetworkPolicy';
@@ -56,7 +56,7 @@ export function compileCalicoPolicy(policy: m.CalicoPolicy, id: number, context:
   const selector = parseOrNothing(spec.selector ?? 'all()', `${label} selector`, notModelled);
   const namespaceSelector = global && spec.namespaceSelector ? parseOrNothing(spec.namespaceSelector, `${label} namespaceSelector`, notModelled) : undefined;
   const serviceAccountSelector = spec.serviceAccountSelector ? parseOrNothing(spec.serviceAccountSelector, `${label} serviceAccountSelector`, notModelled) : undefined;
-  if (serviceAccountSelector) warnAboutServiceAccountLabels(serviceAccountSelector, `${label} serviceAccountSelector`, notModelled);
+  if (serviceAccountSelector && !context.serviceAccountLabelsFromProfiles) warnAboutServiceAccountLabels(serviceAccountSelector, `${label} serviceAccountSelector`, notModelled);
   const selectTable = context.cache.table(`calico-select|${id}`);
   const selects = (cls: EndpointClass) =>
     selectTable.get(cls, () => {
@@ -99,6 +99,15 @@ interface Scope {
   /** The policy's namespace; undefined for global policies. */
   namespace?: string;
   label: string;
+}
+
+/**
+ * Compiles the rules of one direction of a cluster-wide object that is not a policy (a Profile). Calico
+ * converts such rules with no namespace, as it does a GlobalNetworkPolicy's, so a rule selector without
+ * namespaceSelector matches endpoints of every namespace.
+ */
+export function compileClusterRules(direction: Direction, rules: CalicoRule[], label: string, context: CompileContext): CompiledRule[] {
+  return rules.flatMap((rule, index) => compileRule(direction, index, rule, { label }, context));
 }
 
 function compileRule(direction: Direction, index: number, rule: CalicoRule, scope: Scope, context: CompileContext): CompiledRule[] {
@@ -163,7 +172,7 @@ function compileEntity(entity: Entity, scope: Scope, context: CompileContext, wh
   const hasServiceAccounts = Object.keys(serviceAccounts).length > 0;
   const accountNames = Array.isArray(serviceAccounts.names) ? serviceAccounts.names.filter((name): name is string => typeof name === 'string') : undefined;
   const accountSelector = typeof serviceAccounts.selector === 'string' ? parseOrNothing(serviceAccounts.selector, `${where} serviceAccounts selector`, notModelled) : undefined;
-  if (accountSelector) warnAboutServiceAccountLabels(accountSelector, `${where} serviceAccounts selector`, notModelled);
+  if (accountSelector && !context.serviceAccountLabelsFromProfiles) warnAboutServiceAccountLabels(accountSelector, `${where} serviceAccounts selector`, notModelled);
   const services = asEntity(entity.services);
   const hasServices = Object.keys(services).length > 0;
   if (hasServices) notModelled.push(`${where} matches Kubernetes Services, which Rampart does not model; the rule matches no endpoint`);
@@ -359,9 +368,12 @@ function parseOrNothing(text: string, where: string, notModelled: string[]): Sel
   }
 }
 
-/** ServiceAccount objects are not in the snapshot, so only the name label Calico adds is known. */
+/**
+ * ServiceAccount objects are not in the snapshot, so their labels come from ksa Profiles when the snapshot
+ * has them, and otherwise only the name label Calico adds is known.
+ */
 function serviceAccountLabels(cls: EndpointClass): Record<string, string> {
-  return { 'projectcalico.org/name': cls.serviceAccount };
+  return cls.calicoServiceAccountLabels;
 }
 
 function warnAboutServiceAccountLabels(node: SelectorNode, where: string, notModelled: string[]): void {

@@ -26,6 +26,11 @@ export interface CompileContext {
   networkSets: CompiledNetworkSet[];
   /** Whether ipBlocks and nets also match pod addresses (see ipBlocksMatchPodsFor). */
   ipBlocksMatchPods: boolean;
+  /**
+   * Whether the snapshot has ksa Profiles, whose `pcsa.` labels carry ServiceAccount labels. Without them
+   * only the service account's name is known.
+   */
+  serviceAccountLabelsFromProfiles: boolean;
   cache: MatchCache;
   /** Records something the engine met but does not model; repeated messages are kept once. */
   notice(message: string): void;

@@ -39,11 +39,22 @@ export interface EndpointClass {
   id: number;
   namespace: string;
   labels: Record<string, string>;
-  /** Pod labels plus the labels Calico adds to workload endpoints (`projectcalico.org/namespace`, …). */
+  /**
+   * The labels Calico selectors match: the workload endpoint's own (pod labels plus
+   * `projectcalico.org/namespace`, …), then those its profiles apply (see profiles.ts).
+   */
   calicoLabels: Record<string, string>;
   namespaceLabels: Record<string, string>;
-  /** Namespace labels plus `projectcalico.org/name`, as Calico namespace selectors see them. */
+  /**
+   * Namespace labels as Calico namespace selectors see them: the `pcns.` labels of `calicoLabels` without
+   * the prefix, which the namespace profile applies (by default the Namespace's labels plus
+   * `projectcalico.org/name`).
+   */
   calicoNamespaceLabels: Record<string, string>;
+  /** Service account labels as Calico service account selectors see them: the `pcsa.` labels without the prefix. */
+  calicoServiceAccountLabels: Record<string, string>;
+  /** Calico profiles of the pod's workload endpoint, in order. Host-network pods have no endpoint and no profiles. */
+  profiles: string[];
   namedPorts: NamedPort[];
   serviceAccount: string;
   hostNetwork: boolean;
@@ -74,7 +85,7 @@ const CNI_SIGNS: Array<{ name: CniInfo['name']; pattern: RegExp }> = [
 export function detectCni(inventory: Inventory): CniInfo {
   const found = cniFromWorkloads(inventory);
   if (found) return found;
-  if (inventory.data.calicoPolicies.length > 0 || inventory.data.calicoNetworkSets.length > 0) {
+  if (inventory.data.calicoPolicies.length > 0 || inventory.data.calicoNetworkSets.length > 0 || inventory.data.calicoProfiles.length > 0) {
     return { name: 'calico', evidence: 'Calico policy resources in the snapshot' };
   }
   return { name: 'unknown', evidence: 'no CNI DaemonSet or pod in the snapshot' };

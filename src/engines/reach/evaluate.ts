@@ -1,6 +1,7 @@
 import type { EndpointClass } from './endpoints.js';
 import { ConnSet } from './ports.js';
 import { comparePolicies, type CompiledPolicy, type CompiledRule, type Direction, type Peer } from './policy.js';
+import type { CompiledProfile } from './profiles.js';
 
 // Evaluation of one direction (the destination's ingress or the source's egress) for one local endpoint
 // class and one remote peer, as Calico evaluates policy, which also gives Kubernetes semantics:
@@ -8,8 +9,9 @@ import { comparePolicies, type CompiledPolicy, type CompiledRule, type Direction
 // - Within a tier, policies in order, rules in order: the first rule that matches a connection decides it
 //   (Allow, Deny, or Pass to the next tier); Log does not decide.
 // - A connection no rule of a selecting tier decides is denied at the end of the tier.
-// - A connection that passes every tier, or meets no selecting tier, reaches the namespace profile, which
-//   for Kubernetes pods allows everything.
+// - A connection that passes every tier, or meets no selecting tier, reaches the endpoint's profiles (see
+//   profiles.ts). Without profiles to evaluate (`profiles` undefined), it meets the kns profile that Calico
+//   generates for Kubernetes pods, which allows everything.
 
 export interface Tier {
   name: string;
@@ -33,8 +35,8 @@ export function groupByTier(policies: CompiledPolicy[], tierOrder: (tier: string
 }
 
 /** The connections allowed in one direction between the local class and the remote peer. */
-export function evaluateDirection(tiers: AppliedTiers, direction: Direction, local: EndpointClass, remote: Peer): ConnSet {
-  if (tiers.length === 0) return ConnSet.ALL;
+export function evaluateDirection(tiers: AppliedTiers, direction: Direction, local: EndpointClass, remote: Peer, profiles?: CompiledProfile[]): ConnSet {
+  if (tiers.length === 0) return profiles ? evaluateProfiles(profiles, direction, local, remote, ConnSet.ALL) : ConnSet.ALL;
   let pending = ConnSet.ALL;
   let allowed = ConnSet.NONE;
   for (const { policies } of tiers) {
@@ -59,19 +61,54 @@ export function evaluateDirection(tiers: AppliedTiers, direction: Direction, loc
     pending = pending.intersect(passed);
     if (pending.isEmpty()) break;
   }
-  return allowed.union(pending);
+  if (!profiles || pending.isEmpty()) return allowed.union(pending);
+  return allowed.union(evaluateProfiles(profiles, direction, local, remote, pending));
 }
 
-/** How one direction decided one connection. */
+/** Returns the part of `pending` that the profiles accept. Calico drops the rest at the end of the profiles. */
+function evaluateProfiles(profiles: CompiledProfile[], direction: Direction, local: EndpointClass, remote: Peer, pending: ConnSet): ConnSet {
+  let allowed = ConnSet.NONE;
+  let remaining = pending;
+  for (const profile of profiles) {
+    let decided = ConnSet.NONE;
+    let accepted = ConnSet.NONE;
+    let dropped = ConnSet.NONE;
+    for (const rule of profile.rules[direction]) {
+      if (rule.action === 'Log' || !rule.matches(local, remote)) continue;
+      const fresh = rule.connections(local, remote).subtract(decided);
+      if (fresh.isEmpty()) continue;
+      decided = decided.union(fresh);
+      if (rule.action === 'Allow') accepted = accepted.union(fresh);
+      else if (rule.action === 'Deny') dropped = dropped.union(fresh);
+      if (decided.isAll()) break;
+    }
+    // What this profile passes or leaves unmatched goes on to the next profile.
+    allowed = allowed.union(remaining.intersect(accepted));
+    remaining = remaining.subtract(accepted).subtract(dropped);
+    if (remaining.isEmpty()) break;
+  }
+  return allowed;
+}
+
+/**
+ * How one direction decided one connection. `no-policy` and `passed-to-profile` mean the kns profile that
+ * Calico generates allowed it, and the profile kinds name the profile that decided. `selected` is true when
+ * some policy selected the endpoint before the profiles decided.
+ */
 export type DirectionDecision =
   | { kind: 'no-policy'; allowed: true }
   | { kind: 'rule'; allowed: boolean; tier: string; policy: CompiledPolicy; rule: CompiledRule; passedTiers: string[] }
   | { kind: 'end-of-tier'; allowed: false; tier: string; policies: CompiledPolicy[]; passedTiers: string[] }
-  | { kind: 'passed-to-profile'; allowed: true; passedTiers: string[] };
+  | { kind: 'passed-to-profile'; allowed: true; passedTiers: string[] }
+  | { kind: 'profile-rule'; allowed: boolean; profile: CompiledProfile; rule: CompiledRule; passedTiers: string[]; selected: boolean }
+  | { kind: 'end-of-profiles'; allowed: false; profiles: CompiledProfile[]; passedTiers: string[]; selected: boolean };
 
 /** Finds the rule (or default) that decides one connection, walking the same order as evaluateDirection. */
-export function explainDirection(tiers: AppliedTiers, direction: Direction, local: EndpointClass, remote: Peer, protocol: number, port: number): DirectionDecision {
-  if (tiers.length === 0) return { kind: 'no-policy', allowed: true };
+export function explainDirection(tiers: AppliedTiers, direction: Direction, local: EndpointClass, remote: Peer, protocol: number, port: number, profiles?: CompiledProfile[]): DirectionDecision {
+  if (tiers.length === 0) {
+    if (!profiles) return { kind: 'no-policy', allowed: true };
+    return explainProfiles(profiles, direction, local, remote, protocol, port, [], false);
+  }
   const passedTiers: string[] = [];
   for (const { tier, policies } of tiers) {
     let decision: DirectionDecision | undefined;
@@ -90,5 +127,18 @@ export function explainDirection(tiers: AppliedTiers, direction: Direction, loca
     if (!passed) return { kind: 'end-of-tier', allowed: false, tier, policies, passedTiers: [...passedTiers] };
     passedTiers.push(tier);
   }
+  if (profiles) return explainProfiles(profiles, direction, local, remote, protocol, port, passedTiers, true);
   return { kind: 'passed-to-profile', allowed: true, passedTiers };
+}
+
+function explainProfiles(profiles: CompiledProfile[], direction: Direction, local: EndpointClass, remote: Peer, protocol: number, port: number, passedTiers: string[], selected: boolean): DirectionDecision {
+  for (const profile of profiles) {
+    for (const rule of profile.rules[direction]) {
+      if (rule.action === 'Log' || !rule.matches(local, remote)) continue;
+      if (!rule.connections(local, remote).has(protocol, port)) continue;
+      if (rule.action === 'Pass') break;
+      return { kind: 'profile-rule', allowed: rule.action === 'Allow', profile, rule, passedTiers, selected };
+    }
+  }
+  return { kind: 'end-of-profiles', allowed: false, profiles, passedTiers, selected };
 }

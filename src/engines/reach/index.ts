@@ -9,7 +9,8 @@ export { computeMatrix, formatConnlist, nodeName, type MatrixEntry, type MatrixN
 export { isNodeLocal, ReachModel, reachModel, type Endpoint, type ReachOptions } from './model.js';
 export { ConnSet, parseProtocol, PROTOCOL, protocolName } from './ports.js';
 export { policyLabel, type CompiledPolicy, type CompiledRule, type Direction, type Peer, type PolicyRef } from './policy.js';
-export { describeEndpoint, explainConnection, type PolicyMention, type ReachVerdict, type SideVerdict } from './verdict.js';
+export type { CompiledProfile } from './profiles.js';
+export { describeEndpoint, explainConnection, type PolicyMention, type ProfileMention, type ReachVerdict, type SideVerdict } from './verdict.js';
 export { CLIENT_INFERENCE_LIMITATIONS, inferClients, type ClientEvidence, type InferredClients } from './clients.js';
 export { DATASTORE_KINDS, detectDatastore, imageName, workloadKey, type DatastoreKind, type DatastorePod } from './datastores.js';
 export { datastoresOf, hasDefaultDeny, inventoryWithPolicyChange, reachersOf, type Datastore, type PolicyChange, type Reachers } from './exposure.js';

@@ -167,5 +167,5 @@ function nodeLocal(model: ReachModel, source: Group, destination: Group): ConnSe
 
 function usesIpv6(model: ReachModel): boolean {
   if (model.pods.some((pod) => pod.address?.family === 6)) return true;
-  return model.policies.some((policy) => [...policy.rules.ingress, ...policy.rules.egress].some((rule) => rule.remoteAddressSets.some((set) => set.ranges.some((range) => range.family === 6 && !(range.from === 0n && range.to === (1n << 128n) - 1n)))));
+  return [...model.policies, ...model.profiles].some((owner) => [...owner.rules.ingress, ...owner.rules.egress].some((rule) => rule.remoteAddressSets.some((set) => set.ranges.some((range) => range.family === 6 && !(range.from === 0n && range.to === (1n << 128n) - 1n)))));
 }

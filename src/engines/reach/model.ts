@@ -20,6 +20,21 @@ import { evaluateDirection, explainDirection, groupByTier, type AppliedTiers, ty
 import { compileKubernetesPolicy } from './kubernetes-policy.js';
 import { ConnSet } from './ports.js';
 import { MatchCache, type CompiledPolicy, type Direction, type Peer } from './policy.js';
+import {
+  chainProfiles,
+  compileProfiles,
+  inheritedLabels,
+  missingProfilesAssumption,
+  NAMESPACE_LABEL_PREFIX,
+  profileIndex,
+  profileNamesOf,
+  profileNotices,
+  profilesOfNamespaces,
+  SERVICE_ACCOUNT_LABEL_PREFIX,
+  SERVICE_ACCOUNT_PROFILE_PREFIX,
+  unprefixed,
+  type CompiledProfile,
+} from './profiles.js';
 
 export interface ReachOptions {
   /**
@@ -30,10 +45,11 @@ export interface ReachOptions {
   /**
    * A model of an inventory with the same pods, workloads and namespaces (one that differs only in its
    * policies, as inventoryWithPolicyChange builds) whose pods and classes this model reuses. They are
-   * reused only when the base model has the same ipBlocksMatchPods value and address pieces at least as
-   * fine as this model's, because a finer partition is still sound. Otherwise the classes are rebuilt.
-   * When the classes are reused, so are the base's compiled policies for every policy object the two
-   * inventories share, and the policies assigned to each class that no added or removed policy selects.
+   * reused only when the base model has the same ipBlocksMatchPods value, the same Calico Profile list
+   * (profiles label the classes) and address pieces at least as fine as this model's, because a finer
+   * partition is still sound. Otherwise the classes are rebuilt. When the classes are reused, so are the
+   * base's compiled policies for every policy object the two inventories share, its compiled profiles,
+   * and the policies assigned to each class that no added or removed policy selects.
    */
   classesFrom?: ReachModel;
 }
@@ -76,6 +92,13 @@ export class ReachModel {
   private readonly pieces: Partial<Record<Direction, AddressRange[]>> = {};
   /** The address pieces the classes were split by. */
   private readonly classPieces: AddressRange[];
+  /** The snapshot's Profiles, compiled, by name. */
+  private readonly compiledProfiles: Map<string, CompiledProfile>;
+  /** The snapshot's Profiles, compiled, that pods of a known namespace can use. */
+  readonly profiles: CompiledProfile[];
+  /** Each class's profiles in evaluation order, undefined where only profiles that Calico generates apply. */
+  private readonly profileChains: Array<CompiledProfile[] | undefined>;
+  private readonly profileAssumption?: string;
 
   constructor(
     readonly inventory: Inventory,
@@ -99,19 +122,23 @@ export class ReachModel {
     this.policyObjects = objects;
 
     // Try to keep the base's classes and compiled policies first, and compile everything when that fails.
-    const shared = base && base.ipBlocksMatchPods === this.ipBlocksMatchPods && base.inventory.data.calicoNetworkSets === inventory.data.calicoNetworkSets && sameNamespaces(base.namespaces, namespaces) ? base : undefined;
+    // Profiles label the classes, so classes are reused only with the same Profile list.
+    const sameProfiles = base !== undefined && base.inventory.data.calicoProfiles === inventory.data.calicoProfiles;
+    const shared = base && sameProfiles && base.ipBlocksMatchPods === this.ipBlocksMatchPods && base.inventory.data.calicoNetworkSets === inventory.data.calicoNetworkSets && sameNamespaces(base.namespaces, namespaces) ? base : undefined;
     let firstId = shared ? shared.nextPolicyId : 0;
     let compiled = this.compilePolicies(inventory, objects, namespaces, firstId, shared);
-    let addressPieces = piecesOf(compiled.policies, this.networkSets);
+    let addressPieces = piecesOf(compiled.policies, compiled.podProfiles, this.networkSets);
     let reuse = shared !== undefined && refines(shared.classPieces, addressPieces);
     if (shared && !reuse) {
       firstId = 0;
       compiled = this.compilePolicies(inventory, objects, namespaces, firstId, undefined);
-      addressPieces = piecesOf(compiled.policies, this.networkSets);
+      addressPieces = piecesOf(compiled.policies, compiled.podProfiles, this.networkSets);
     }
-    if (!shared && base) reuse = base.ipBlocksMatchPods === this.ipBlocksMatchPods && refines(base.classPieces, addressPieces);
+    if (!shared && base) reuse = sameProfiles && base.ipBlocksMatchPods === this.ipBlocksMatchPods && refines(base.classPieces, addressPieces);
     const from = reuse ? (shared ?? base) : undefined;
     this.policies = compiled.policies;
+    this.compiledProfiles = compiled.profiles;
+    this.profiles = compiled.podProfiles;
     this.nextPolicyId = firstId + compiled.added;
     for (const policy of this.policies) for (const message of policy.notModelled) this.notice(message);
 
@@ -125,6 +152,10 @@ export class ReachModel {
     const synthesised = this.pods.filter((pod) => pod.synthesised).length;
     if (synthesised > 0) this.notice(`${synthesised === 1 ? '1 workload has' : `${synthesised} workloads have`} no Pods in the snapshot; one Pod per workload was synthesised from its pod template`);
 
+    this.profileChains = shared && from === shared ? shared.profileChains : chainProfiles(this.classes, this.compiledProfiles);
+    this.profileAssumption = missingProfilesAssumption(profileIndex(inventory), this.classes.flatMap((cls) => cls.profiles));
+    for (const message of profileNotices(inventory, this.profileChains)) this.notice(message);
+
     this.assignPolicies(from === shared ? shared : undefined);
   }
 
@@ -133,12 +164,19 @@ export class ReachModel {
    * also contains. Such a policy keeps the base's match caches, which are valid only while the classes are the
    * base's too. New policies are numbered from firstId.
    */
-  private compilePolicies(inventory: Inventory, objects: object[], namespaces: KnownNamespace[], firstId: number, shared: ReachModel | undefined): { policies: CompiledPolicy[]; added: number; context: CompileContext } {
+  private compilePolicies(
+    inventory: Inventory,
+    objects: object[],
+    namespaces: KnownNamespace[],
+    firstId: number,
+    shared: ReachModel | undefined,
+  ): { policies: CompiledPolicy[]; added: number; profiles: Map<string, CompiledProfile>; podProfiles: CompiledProfile[]; context: CompileContext } {
     const context: CompileContext = {
       classes: shared ? shared.classes : [],
       namespaces,
       networkSets: this.networkSets,
       ipBlocksMatchPods: this.ipBlocksMatchPods,
+      serviceAccountLabelsFromProfiles: inventory.data.calicoProfiles.some((profile) => profile.metadata.name.startsWith(SERVICE_ACCOUNT_PROFILE_PREFIX)),
       cache: new MatchCache(),
       notice: (message) => this.notice(message),
     };
@@ -151,7 +189,10 @@ export class ReachModel {
       if (reused) return reused;
       return index < kubernetesCount ? compileKubernetesPolicy(object as m.NetworkPolicy, id++, context) : compileCalicoPolicy(object as m.CalicoPolicy, id++, context);
     });
-    return { policies, added: id - firstId, context };
+    // The shared model has the same Profile objects and classes, so its compiled profiles and their match caches hold.
+    const profiles = shared ? shared.compiledProfiles : compileProfiles(inventory, context);
+    const podProfiles = shared ? shared.profiles : profilesOfNamespaces(profiles, namespaces.map((namespace) => namespace.name));
+    return { policies, added: id - firstId, profiles, podProfiles, context };
   }
 
   /** Things met but not modelled, sorted, each once. */
@@ -165,6 +206,7 @@ export class ReachModel {
     if (this.unknownTiers.size > 0) {
       result.push(`the order of Calico tiers ${[...this.unknownTiers].sort().join(', ')} is not in the snapshot; they are evaluated in name order before the default tier`);
     }
+    if (this.profileAssumption) result.push(this.profileAssumption);
     return result;
   }
 
@@ -186,6 +228,14 @@ export class ReachModel {
     return this.applied[direction][cls.id] ?? [];
   }
 
+  /**
+   * Returns the class's profiles in evaluation order, or undefined when only profiles that Calico generates
+   * apply, whose kns profile allows everything.
+   */
+  profilesOf(cls: EndpointClass): CompiledProfile[] | undefined {
+    return this.profileChains[cls.id];
+  }
+
   /** Tells whether some policy selects the class for this direction, so that unlisted traffic is denied. */
   isIsolated(cls: EndpointClass, direction: Direction): boolean {
     return this.appliedTiers(cls, direction).length > 0;
@@ -194,9 +244,9 @@ export class ReachModel {
   /** Allowed connections between two classes: the source's egress and the destination's ingress. */
   classConnections(source: EndpointClass, destination: EndpointClass): ConnSet {
     // Ingress first: destinations are more often isolated than sources, so this side ends most evaluations.
-    const ingress = evaluateDirection(this.appliedTiers(destination, 'ingress'), 'ingress', destination, { kind: 'class', cls: source });
+    const ingress = this.ingress(destination, { kind: 'class', cls: source });
     if (ingress.isEmpty()) return ingress;
-    return ingress.intersect(evaluateDirection(this.appliedTiers(source, 'egress'), 'egress', source, { kind: 'class', cls: destination }));
+    return ingress.intersect(this.egress(source, { kind: 'class', cls: destination }));
   }
 
   /** Policies that can select pods of the namespace: its own namespaced policies and every global one. */
@@ -229,39 +279,30 @@ export class ReachModel {
   /** Allowed connections between two endpoints, including the rule that a pod's own node may always reach it. */
   connections(source: Endpoint, destination: Endpoint): ConnSet {
     if (source.kind === 'pod' && destination.kind === 'pod') {
-      if (isNodeLocal(source.pod, destination.pod)) {
-        const sourceClass = this.classOf(source.pod);
-        return evaluateDirection(this.appliedTiers(sourceClass, 'egress'), 'egress', sourceClass, { kind: 'class', cls: this.classOf(destination.pod) });
-      }
+      if (isNodeLocal(source.pod, destination.pod)) return this.egress(this.classOf(source.pod), { kind: 'class', cls: this.classOf(destination.pod) });
       return this.classConnections(this.classOf(source.pod), this.classOf(destination.pod));
     }
-    if (source.kind === 'external' && destination.kind === 'pod') {
-      const cls = this.classOf(destination.pod);
-      return evaluateDirection(this.appliedTiers(cls, 'ingress'), 'ingress', cls, { kind: 'external', range: source.range });
-    }
-    if (source.kind === 'pod' && destination.kind === 'external') {
-      const cls = this.classOf(source.pod);
-      return evaluateDirection(this.appliedTiers(cls, 'egress'), 'egress', cls, { kind: 'external', range: destination.range });
-    }
+    if (source.kind === 'external' && destination.kind === 'pod') return this.ingress(this.classOf(destination.pod), { kind: 'external', range: source.range });
+    if (source.kind === 'pod' && destination.kind === 'external') return this.egress(this.classOf(source.pod), { kind: 'external', range: destination.range });
     return ConnSet.NONE;
   }
 
   /** Ingress allowed into a class from a remote peer (the destination side only). */
   ingress(cls: EndpointClass, remote: Peer): ConnSet {
-    return evaluateDirection(this.appliedTiers(cls, 'ingress'), 'ingress', cls, remote);
+    return evaluateDirection(this.appliedTiers(cls, 'ingress'), 'ingress', cls, remote, this.profilesOf(cls));
   }
 
   /** Egress allowed out of a class to a remote peer (the source side only). */
   egress(cls: EndpointClass, remote: Peer): ConnSet {
-    return evaluateDirection(this.appliedTiers(cls, 'egress'), 'egress', cls, remote);
+    return evaluateDirection(this.appliedTiers(cls, 'egress'), 'egress', cls, remote, this.profilesOf(cls));
   }
 
   explainEgress(cls: EndpointClass, remote: Peer, protocol: number, port: number): DirectionDecision {
-    return explainDirection(this.appliedTiers(cls, 'egress'), 'egress', cls, remote, protocol, port);
+    return explainDirection(this.appliedTiers(cls, 'egress'), 'egress', cls, remote, protocol, port, this.profilesOf(cls));
   }
 
   explainIngress(cls: EndpointClass, remote: Peer, protocol: number, port: number): DirectionDecision {
-    return explainDirection(this.appliedTiers(cls, 'ingress'), 'ingress', cls, remote, protocol, port);
+    return explainDirection(this.appliedTiers(cls, 'ingress'), 'ingress', cls, remote, protocol, port, this.profilesOf(cls));
   }
 
   /**
@@ -271,8 +312,8 @@ export class ReachModel {
   externalPieces(direction: Direction): AddressRange[] {
     let pieces = this.pieces[direction];
     if (!pieces) {
-      const sets = this.policies.flatMap((policy) => policy.rules[direction].flatMap((rule) => rule.remoteAddressSets));
-      pieces = partition([...sets, ...this.networkSets.map((set) => set.nets)]);
+      const rules = [...this.policies, ...this.profiles].flatMap((owner) => owner.rules[direction]);
+      pieces = partition([...rules.flatMap((rule) => rule.remoteAddressSets), ...this.networkSets.map((set) => set.nets)]);
       this.pieces[direction] = pieces;
     }
     return pieces;
@@ -413,6 +454,7 @@ function compileNetworkSets(inventory: Inventory, notice: (message: string) => v
 
 function buildClasses(inventory: Inventory, namespaces: KnownNamespace[], pieces: AddressRange[], ipBlocksMatchPods: boolean): { pods: PodEndpoint[]; classes: EndpointClass[] } {
   const namespaceByName = new Map(namespaces.map((namespace) => [namespace.name, namespace]));
+  const profiles = profileIndex(inventory);
   const all: Array<{ pod: m.Pod; synthesised: boolean }> = [
     ...inventory.data.pods.map((pod) => ({ pod, synthesised: false })),
     ...synthesisePods(inventory).map((pod) => ({ pod, synthesised: true })),
@@ -436,18 +478,23 @@ function buildClasses(inventory: Inventory, namespaces: KnownNamespace[], pieces
     if (!cls) {
       const known = namespaceByName.get(namespace);
       const namespaceLabels = known?.labels ?? { 'kubernetes.io/metadata.name': namespace };
+      const endpointLabels = {
+        ...labels,
+        'projectcalico.org/namespace': namespace,
+        'projectcalico.org/orchestrator': 'k8s',
+        'projectcalico.org/serviceaccount': serviceAccount,
+      };
+      // A host-network pod has no workload endpoint, so no profile labels it.
+      const calicoLabels = hostNetwork ? endpointLabels : { ...inheritedLabels(profiles, namespace, namespaceLabels, serviceAccount), ...endpointLabels };
       cls = {
         id: classes.length,
         namespace,
         labels,
-        calicoLabels: {
-          ...labels,
-          'projectcalico.org/namespace': namespace,
-          'projectcalico.org/orchestrator': 'k8s',
-          'projectcalico.org/serviceaccount': serviceAccount,
-        },
+        calicoLabels,
         namespaceLabels,
-        calicoNamespaceLabels: known?.calicoLabels ?? { ...namespaceLabels, 'projectcalico.org/name': namespace },
+        calicoNamespaceLabels: hostNetwork ? (known?.calicoLabels ?? { ...namespaceLabels, 'projectcalico.org/name': namespace }) : unprefixed(NAMESPACE_LABEL_PREFIX, calicoLabels),
+        calicoServiceAccountLabels: hostNetwork ? { 'projectcalico.org/name': serviceAccount } : unprefixed(SERVICE_ACCOUNT_LABEL_PREFIX, calicoLabels),
+        profiles: hostNetwork ? [] : profileNamesOf(namespace, serviceAccount),
         namedPorts,
         serviceAccount,
         hostNetwork,
@@ -481,9 +528,10 @@ function workloadOf(inventory: Inventory, pod: m.Pod, namespace: string): Worklo
   return { kind: owner.kind, namespace, name: owner.name };
 }
 
-/** Splits the address space at every CIDR that any rule or network set names. */
-function piecesOf(policies: CompiledPolicy[], networkSets: CompiledNetworkSet[]): AddressRange[] {
-  return partition([...policies.flatMap((policy) => [...policy.rules.ingress, ...policy.rules.egress].flatMap((rule) => rule.remoteAddressSets)), ...networkSets.map((set) => set.nets)]);
+/** Splits the address space at every CIDR that any rule (of a policy or a pod's profile) or network set names. */
+function piecesOf(policies: CompiledPolicy[], profiles: CompiledProfile[], networkSets: CompiledNetworkSet[]): AddressRange[] {
+  const rules = [...policies, ...profiles].flatMap((owner) => [...owner.rules.ingress, ...owner.rules.egress]);
+  return partition([...rules.flatMap((rule) => rule.remoteAddressSets), ...networkSets.map((set) => set.nets)]);
 }
 
 /** Tells whether two namespace lists have the same names and labels, so that compiled policies mean the same in both. */

@@ -4,6 +4,7 @@ import type { DirectionDecision } from './evaluate.js';
 import { isNodeLocal, type Endpoint, type ReachModel } from './model.js';
 import { protocolName } from './ports.js';
 import { policyLabel, type CompiledPolicy, type Direction, type Peer, type PolicyRef } from './policy.js';
+import type { CompiledProfile } from './profiles.js';
 
 // The answer to "may this source open this connection to this destination?", with the policy and rule
 // that decided each side, in data and in sentences.
@@ -16,13 +17,27 @@ export interface PolicyMention {
   source: SourceRef;
 }
 
+/** A Calico Profile that decided a connection. */
+export interface ProfileMention {
+  name: string;
+  /** Location of the Profile in the snapshot, absent for a profile that Calico generates and the snapshot lacks. */
+  source?: SourceRef;
+}
+
 export interface SideVerdict {
   direction: Direction;
   allowed: boolean;
-  /** What decided: a rule, the end of a tier, no selecting policy, or a rule of the platform. */
-  decidedBy: 'rule' | 'end-of-tier' | 'no-policy' | 'passed-to-profile' | 'outside-pods' | 'host-network' | 'node-local';
+  /**
+   * The deciding step: a policy rule, the end of a tier, no selecting policy, a profile rule, the end of
+   * the profiles, or a rule of the platform.
+   */
+  decidedBy: 'rule' | 'end-of-tier' | 'no-policy' | 'passed-to-profile' | 'profile-rule' | 'end-of-profiles' | 'outside-pods' | 'host-network' | 'node-local';
   policy?: PolicyMention;
-  /** One-based rule number within the policy's ingress or egress list. */
+  /** The profile whose rule decided (`profile-rule`). */
+  profile?: ProfileMention;
+  /** The endpoint's profiles, none of whose rules accepted the connection (`end-of-profiles`). */
+  profiles?: ProfileMention[];
+  /** One-based rule number within the policy's or profile's ingress or egress list. */
   rule?: number;
   ruleSummary?: string;
   action?: string;
@@ -52,13 +67,13 @@ export function describeEndpoint(endpoint: Endpoint): string {
 
 /** Explains one connection (protocol and destination port) from the source to the destination. */
 export function explainConnection(model: ReachModel, source: Endpoint, destination: Endpoint, protocol: number, port: number): ReachVerdict {
-  const consulted: CompiledPolicy[] = [];
+  const consulted: Array<CompiledPolicy | CompiledProfile> = [];
   const egress = egressSide(model, source, destination, protocol, port, consulted);
   const ingress = ingressSide(model, source, destination, protocol, port, consulted);
   const allowed = egress.allowed && ingress.allowed;
   const connection = `${protocolName(protocol)} ${port}`;
   const head = `${describeEndpoint(source)} → ${describeEndpoint(destination)} on ${connection}: ${allowed ? 'allowed' : 'denied'}.`;
-  const notModelled = [...new Set(consulted.flatMap((policy) => policy.notModelled))].sort();
+  const notModelled = [...new Set(consulted.flatMap((owner) => owner.notModelled))].sort();
   const assumptions = model.assumptions;
   const explanation = [head, `Egress: ${egress.sentence}`, `Ingress: ${ingress.sentence}`, ...assumptions.map((text) => `Assumption: ${text}.`), ...notModelled.map((text) => `Not modelled: ${text}.`)].join('\n');
   return {
@@ -75,7 +90,7 @@ export function explainConnection(model: ReachModel, source: Endpoint, destinati
   };
 }
 
-function egressSide(model: ReachModel, source: Endpoint, destination: Endpoint, protocol: number, port: number, consulted: CompiledPolicy[]): SideVerdict {
+function egressSide(model: ReachModel, source: Endpoint, destination: Endpoint, protocol: number, port: number, consulted: Array<CompiledPolicy | CompiledProfile>): SideVerdict {
   if (source.kind === 'external') {
     return { direction: 'egress', allowed: true, decidedBy: 'outside-pods', sentence: 'the source is outside the pods, so no egress policy applies to it.' };
   }
@@ -86,10 +101,11 @@ function egressSide(model: ReachModel, source: Endpoint, destination: Endpoint, 
   const remote: Peer = destination.kind === 'pod' ? { kind: 'class', cls: model.classOf(destination.pod) } : destination;
   const decision = model.explainEgress(cls, remote, protocol, port);
   for (const tier of model.appliedTiers(cls, 'egress')) consulted.push(...tier.policies);
+  consulted.push(...(model.profilesOf(cls) ?? []));
   return sideFromDecision('egress', decision, 'the source', protocol, port);
 }
 
-function ingressSide(model: ReachModel, source: Endpoint, destination: Endpoint, protocol: number, port: number, consulted: CompiledPolicy[]): SideVerdict {
+function ingressSide(model: ReachModel, source: Endpoint, destination: Endpoint, protocol: number, port: number, consulted: Array<CompiledPolicy | CompiledProfile>): SideVerdict {
   if (destination.kind === 'external') {
     return { direction: 'ingress', allowed: true, decidedBy: 'outside-pods', sentence: 'the destination is outside the pods, so no ingress policy applies to it.' };
   }
@@ -103,6 +119,7 @@ function ingressSide(model: ReachModel, source: Endpoint, destination: Endpoint,
   const remote: Peer = source.kind === 'pod' ? { kind: 'class', cls: model.classOf(source.pod) } : source;
   const decision = model.explainIngress(cls, remote, protocol, port);
   for (const tier of model.appliedTiers(cls, 'ingress')) consulted.push(...tier.policies);
+  consulted.push(...(model.profilesOf(cls) ?? []));
   return sideFromDecision('ingress', decision, 'the destination', protocol, port);
 }
 
@@ -138,7 +155,44 @@ function sideFromDecision(direction: Direction, decision: DirectionDecision, sub
     }
     case 'passed-to-profile':
       return { direction, allowed: true, decidedBy: 'passed-to-profile', sentence: `${tierList(decision.passedTiers)} ${decision.passedTiers.length === 1 ? 'passes' : 'pass'} it on and the namespace profile allows it.` };
+    case 'profile-rule': {
+      const rule = decision.rule;
+      const reached = profilesReached(decision, subject, direction);
+      const verb = rule.action === 'Allow' ? 'allowed' : 'denied';
+      const generated = decision.profile.source ? '' : ', which Calico generates and the snapshot does not hold';
+      return {
+        direction,
+        allowed: decision.allowed,
+        decidedBy: 'profile-rule',
+        profile: profileMention(decision.profile),
+        rule: rule.index + 1,
+        ruleSummary: rule.summary,
+        action: rule.action,
+        sentence: `${reached}; ${verb} by Calico Profile ${decision.profile.name}${generated}, ${direction} rule ${rule.index + 1} (${rule.summary}).`,
+      };
+    }
+    case 'end-of-profiles': {
+      const reached = profilesReached(decision, subject, direction);
+      const names = decision.profiles.map((profile) => profile.name).join(', ');
+      return {
+        direction,
+        allowed: false,
+        decidedBy: 'end-of-profiles',
+        profiles: decision.profiles.map(profileMention),
+        sentence: `${reached}; denied: no rule of Calico Profiles ${names} allows ${connection}, and Calico drops what no profile allows.`,
+      };
+    }
   }
+}
+
+/** Says how the connection reached the profiles: no policy selected the endpoint, or tiers passed it on. */
+function profilesReached(decision: { passedTiers: string[]; selected: boolean }, subject: string, direction: Direction): string {
+  if (!decision.selected) return `no policy selects ${subject}${direction === 'egress' ? ' for egress' : ''}, so its profiles decide`;
+  return `${tierList(decision.passedTiers)} ${decision.passedTiers.length === 1 ? 'passes' : 'pass'} it on to the profiles`;
+}
+
+function profileMention(profile: CompiledProfile): ProfileMention {
+  return { name: profile.name, ...(profile.source ? { source: profile.source } : {}) };
 }
 
 function tierList(tiers: string[]): string {

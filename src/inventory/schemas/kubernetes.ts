@@ -273,6 +273,21 @@ export const calicoPolicySchema = z.object({
   }),
 });
 
+/**
+ * Calico Profile (projectcalico.org/v3). Profiles are cluster-wide. On the Kubernetes datastore Calico
+ * generates `kns.<namespace>` and `ksa.<namespace>.<serviceaccount>` and lists them read-only.
+ */
+export const calicoProfileSchema = z.object({
+  metadata: objectMetaSchema,
+  spec: z
+    .object({
+      ingress: z.array(calicoRuleSchema).optional(),
+      egress: z.array(calicoRuleSchema).optional(),
+      labelsToApply: stringMap.optional(),
+    })
+    .optional(),
+});
+
 export const calicoNetworkSetSchema = z.object({
   metadata: objectMetaSchema,
   spec: z.object({ nets: z.array(z.string()).optional() }).optional(),

@@ -30,6 +30,11 @@ import { conformToApi, isRecord } from './support.js';
 //
 // network-config-analyzer treats Calico nets and ipBlocks as addresses outside the pods, so the engine runs
 // with ipBlocksMatchPods false here.
+//
+// network-config-analyzer reads only the labelsToApply of a Calico Profile: it leaves profile rules out and
+// lets traffic that no policy decides through, as the kns profile Calico generates does. Calico evaluates
+// profile rules and drops what no profile allows, so each Profile is loaded here with its labels and an
+// Allow rule per direction in place of its rules (see conformProfile).
 
 const ROOT = path.join(CORPORA, 'network-config-analyzer-calico');
 const POLICIES = path.join(ROOT, 'example_policies');
@@ -41,7 +46,6 @@ const KNOWN_FAILURES: Record<string, string> = {
   'testcase15-ports/testcase15-with-ingress-scheme.yaml connectivity_map global-not-simple-with-ingress': 'uses Kubernetes Ingress resources',
   'testcase18-pass/testcase18-scheme.yaml connectivity_map np-pod-based-policies':
     'its policies have no order; network-config-analyzer evaluates them in file order, Calico (and the engine) by name, so a Pass and a Deny swap places',
-  'testcase19-profiles/testcase19-scheme.yaml connectivity_map_with_labels_to_apply np9-cnc-fe-between-namespaces-with-label-to-apply': 'uses Calico Profile resources, which the inventory does not load',
   'testcase26-multi-layer-policies/testcase26-multi-layer-connectivity-scheme.yaml connectivity-2 testcase26-config-1-k8s-istio-ingress': 'uses Istio AuthorizationPolicies and Ingress resources',
   'testcase26-multi-layer-policies/testcase26-multi-layer-connectivity-scheme.yaml connectivity-3 testcase26-config-1-k8s-calico-istio-ingress': 'uses Istio AuthorizationPolicies and Ingress resources',
   'testcase26-multi-layer-policies/testcase26-multi-layer-connectivity-scheme.yaml connectivity-4 testcase26-config-1-k8s-calico-istio': 'uses Istio AuthorizationPolicies',
@@ -56,7 +60,7 @@ const KNOWN_FAILURES: Record<string, string> = {
 };
 
 /** Kinds the engine evaluates; a configuration with any other kind cannot be compared. */
-const SUPPORTED_KINDS = new Set(['NetworkPolicy', 'GlobalNetworkPolicy', 'NetworkSet', 'GlobalNetworkSet']);
+const SUPPORTED_KINDS = new Set(['NetworkPolicy', 'GlobalNetworkPolicy', 'NetworkSet', 'GlobalNetworkSet', 'Profile']);
 
 interface Scheme {
   file: string;
@@ -172,7 +176,8 @@ function loadConfig(scheme: Scheme, reference: string): Config {
   const unsupported = [...new Set(policyDocuments.map((document) => String(document.kind)).filter((kind) => !SUPPORTED_KINDS.has(kind) || (kind === 'NetworkPolicy' && false)))];
   const isolated = policyPath.length > 0 ? policyDocuments.filter((document) => matchesPolicyReference(document, policyPath)) : policyDocuments;
   if (policyPath.length > 0 && isolated.length === 0) throw new Error(`${reference} names no policy`);
-  const relevant = policyPath.length > 0 ? isolated : policyDocuments;
+  // Profiles label pods for every policy of the configuration, so they stay when one policy is isolated.
+  const relevant = (policyPath.length > 0 ? [...isolated, ...policyDocuments.filter((document) => document.kind === 'Profile')] : policyDocuments).map(conformProfile);
   const relevantUnsupported = [...new Set(relevant.map((document) => String(document.kind)).filter((kind) => !SUPPORTED_KINDS.has(kind)))];
   if (relevantUnsupported.length > 0) throw new Error(`${reference} uses kinds the engine does not evaluate: ${relevantUnsupported.join(', ')} (all kinds: ${unsupported.join(', ')})`);
 
@@ -187,6 +192,13 @@ function loadConfig(scheme: Scheme, reference: string): Config {
   const result = { model, pods: model.pods };
   configCache.set(key, result);
   return result;
+}
+
+/** Replaces a Profile's rules with one Allow rule per direction, keeping its labels (see the note at the top). */
+function conformProfile(document: Record<string, unknown>): Record<string, unknown> {
+  if (document.kind !== 'Profile') return document;
+  const spec = isRecord(document.spec) ? document.spec : {};
+  return { ...document, spec: { ...(isRecord(spec.labelsToApply) ? { labelsToApply: spec.labelsToApply } : {}), ingress: [{ action: 'Allow' }], egress: [{ action: 'Allow' }] } };
 }
 
 /** `ns/name`, `name` (global) or `Kind/ns/name`, as network-config-analyzer names one policy of a configuration. */

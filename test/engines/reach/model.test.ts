@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { inventoryWithPolicyChange, reachModel, ReachModel, type PodEndpoint, type PolicyChange } from '../../../src/engines/reach/index.js';
-import { calicoPolicy, load, namespace, networkPolicy, pod } from './support.js';
+import { Inventory } from '../../../src/inventory/inventory.js';
+import { calicoPolicy, calicoProfile, load, namespace, networkPolicy, pod } from './support.js';
 
 // Checks, fixes and the CLI all ask reachModel for the same inventory, so the model is built once per
 // inventory and not once per finding.
@@ -115,6 +116,34 @@ describe('ReachModel classesFrom', () => {
     expect(reused.appliedTiers(web, 'egress')).not.toBe(before.appliedTiers(web, 'egress'));
     expect(reused.isIsolated(web, 'egress')).toBe(true);
     expect(before.isIsolated(web, 'egress')).toBe(false);
+  });
+
+  // kns.ops labels the ops pods, and its egress rules keep them from web.
+  const opsProfile = calicoProfile('kns.ops', { labelsToApply: { stage: 'dev' }, ingress: [{ action: 'Allow' }], egress: [{ action: 'Deny', destination: { selector: "app == 'web'" } }, { action: 'Allow' }] });
+  const dbFromDev = calicoPolicy('NetworkPolicy', 'db-from-dev', { selector: "app == 'db'", ingress: [{ action: 'Allow', source: { namespaceSelector: 'all()', selector: "stage == 'dev'" } }] }, 'shop') as Record<string, unknown>;
+
+  it('reuses classes and compiled profiles when the Profiles are the same objects', () => {
+    const { before, reused, fresh } = modelsAfter([...pods, opsProfile], { add: [dbFromDev], remove: [] }, false);
+    const tool = before.classOf(before.pod('ops', 'tool') as PodEndpoint);
+
+    expect(reused.classes).toBe(before.classes);
+    expect(reused.profilesOf(tool)).toBeDefined();
+    expect(reused.profilesOf(tool)).toBe(before.profilesOf(tool));
+    expect(connectionTable(reused)).toEqual(connectionTable(fresh));
+    expect(connectionTable(reused)).not.toEqual(connectionTable(before));
+  });
+
+  it('rebuilds classes when the Profiles differ', () => {
+    const inventory = load([...pods, opsProfile, dbFromDev]).inventory;
+    const before = new ReachModel(inventory, { ipBlocksMatchPods: false });
+    const otherProfiles = load([calicoProfile('kns.ops', { labelsToApply: { stage: 'test' }, ingress: [{ action: 'Allow' }], egress: [{ action: 'Allow' }] })]).inventory.data.calicoProfiles;
+    const relabelled = new Inventory({ ...inventory.data, calicoProfiles: otherProfiles });
+    const after = new ReachModel(relabelled, { ipBlocksMatchPods: false, classesFrom: before });
+    const fresh = new ReachModel(relabelled, { ipBlocksMatchPods: false });
+
+    expect(after.classes).not.toBe(before.classes);
+    expect(connectionTable(after)).toEqual(connectionTable(fresh));
+    expect(connectionTable(after)).not.toEqual(connectionTable(before));
   });
 
   it('compiles every policy again when the namespaces differ', () => {

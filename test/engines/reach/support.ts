@@ -50,6 +50,11 @@ export function calicoPolicy(kind: 'NetworkPolicy' | 'GlobalNetworkPolicy', name
   return { apiVersion: 'projectcalico.org/v3', kind, metadata: { name, ...(namespaceName ? { namespace: namespaceName } : {}) }, spec };
 }
 
+/** Builds a cluster-wide Calico Profile, as `calicoctl get profile NAME -o yaml` prints it. */
+export function calicoProfile(name: string, spec: object): object {
+  return { apiVersion: 'projectcalico.org/v3', kind: 'Profile', metadata: { name }, spec };
+}
+
 /** Builds an inventory from documents and fails the test on any input problem. */
 export function load(documents: object[]): LoadResult {
   const result = loadDocuments({ 'snapshot.yaml': documents });
