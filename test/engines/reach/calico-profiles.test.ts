@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { computeMatrix, detectCni, explainConnection, formatRange, parseCidr, PROTOCOL, ReachModel, type Endpoint, type PodEndpoint } from '../../../src/engines/reach/index.js';
+import { computeMatrix, detectCni, explainConnection, formatRange, parseCidr, PROTOCOL, ReachModel, type PodEndpoint } from '../../../src/engines/reach/index.js';
 import { loadDocuments } from '../../../src/inventory/load.js';
-import { calicoPolicy, calicoProfile, load, namespace, networkPolicy, pod } from './support.js';
+import { calicoPolicy, calicoProfile, load, namespace, networkPolicy, pod, allowed, endpoint } from './support.js';
 
 // Calico Profiles as Calico applies them to Kubernetes pods. The facts pinned here come from Calico's
 // source: libcalico-go's pod conversion (a pod's endpoint lists kns.<namespace>, then
@@ -15,17 +15,6 @@ function model(documents: object[]): ReachModel {
   return new ReachModel(load(documents).inventory);
 }
 
-function endpoint(reach: ReachModel, reference: string): Endpoint {
-  if (/^\d/.test(reference)) return { kind: 'external', range: parseCidr(reference) };
-  const [namespaceName, name] = reference.split('/') as [string, string];
-  const found = reach.pod(namespaceName, name);
-  if (!found) throw new Error(`no pod ${reference}`);
-  return { kind: 'pod', pod: found };
-}
-
-function allowed(reach: ReachModel, from: string, to: string, port: number, protocol: number = PROTOCOL.TCP): boolean {
-  return reach.connections(endpoint(reach, from), endpoint(reach, to)).has(protocol, port);
-}
 
 function labelsOf(reach: ReachModel, reference: string): Record<string, string> {
   const found = endpoint(reach, reference);

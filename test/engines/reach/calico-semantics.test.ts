@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { matchesCalicoSelector, parseCalicoSelector, parseCidr, PROTOCOL, ReachModel, SelectorSyntaxError, synthesisePods, type Endpoint } from '../../../src/engines/reach/index.js';
-import { calicoPolicy, load, namespace, networkPolicy, pod } from './support.js';
+import { matchesCalicoSelector, parseCalicoSelector, PROTOCOL, ReachModel, SelectorSyntaxError, synthesisePods } from '../../../src/engines/reach/index.js';
+import { calicoPolicy, load, namespace, networkPolicy, pod, allowed, endpoint } from './support.js';
 
 // Calico policy semantics as the projectcalico.org/v3 resource reference describes them
 // (https://docs.tigera.io/calico/latest/reference/resources/networkpolicy and globalnetworkpolicy).
@@ -9,17 +9,6 @@ function model(documents: object[]): ReachModel {
   return new ReachModel(load(documents).inventory);
 }
 
-function endpoint(reach: ReachModel, reference: string): Endpoint {
-  if (/^[\d:]/.test(reference)) return { kind: 'external', range: parseCidr(reference) };
-  const [namespaceName, name] = reference.split('/') as [string, string];
-  const found = reach.pod(namespaceName, name);
-  if (!found) throw new Error(`no pod ${reference}`);
-  return { kind: 'pod', pod: found };
-}
-
-function allowed(reach: ReachModel, from: string, to: string, port: number, protocol: number = PROTOCOL.TCP): boolean {
-  return reach.connections(endpoint(reach, from), endpoint(reach, to)).has(protocol, port);
-}
 
 const base = [
   namespace('shop', { team: 'shop' }),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConnSet, parseCidr, PROTOCOL, ReachModel, type Endpoint, type ReachOptions } from '../../../src/engines/reach/index.js';
-import { load, namespace, networkPolicy, pod } from './support.js';
+import { ConnSet, PROTOCOL, ReachModel, type ReachOptions } from '../../../src/engines/reach/index.js';
+import { load, namespace, networkPolicy, pod, allowed, endpoint } from './support.js';
 
 // One test per rule of networking.k8s.io/v1 NetworkPolicy semantics, as the Kubernetes documentation states
 // them (https://kubernetes.io/docs/concepts/services-networking/network-policies/), each with a case that
@@ -10,17 +10,6 @@ function model(documents: object[], options: ReachOptions = {}): ReachModel {
   return new ReachModel(load(documents).inventory, options);
 }
 
-function endpoint(reach: ReachModel, reference: string): Endpoint {
-  if (/^\d/.test(reference)) return { kind: 'external', range: parseCidr(reference) };
-  const [namespaceName, name] = reference.split('/') as [string, string];
-  const found = reach.pod(namespaceName, name);
-  if (!found) throw new Error(`no pod ${reference}`);
-  return { kind: 'pod', pod: found };
-}
-
-function allowed(reach: ReachModel, from: string, to: string, port: number, protocol: number = PROTOCOL.TCP): boolean {
-  return reach.connections(endpoint(reach, from), endpoint(reach, to)).has(protocol, port);
-}
 
 const base = [namespace('shop', { team: 'shop' }), namespace('ops', { team: 'ops' }), pod('shop', 'db', { labels: { app: 'db' }, ports: [{ name: 'pg', containerPort: 5432 }] }), pod('shop', 'web', { labels: { app: 'web' } }), pod('ops', 'web', { labels: { app: 'web' } }), pod('ops', 'tool', { labels: { app: 'tool' } })];
 

@@ -1,7 +1,7 @@
 import { readSnapshotFolder } from '../../../src/collect/snapshot.js';
 import { buildInventory, type LoadResult } from '../../../src/inventory/build.js';
 import { loadDocuments } from '../../../src/inventory/load.js';
-import type { PodEndpoint, WorkloadRef } from '../../../src/engines/reach/index.js';
+import { parseCidr, PROTOCOL, type Endpoint, type PodEndpoint, type ReachModel, type WorkloadRef } from '../../../src/engines/reach/index.js';
 
 // Helpers shared by the reachability tests: realistic objects for unit tests, and the normalisation that
 // lets other projects' corpora load as the real API would have returned them.
@@ -114,4 +114,18 @@ export function netpolAnalyzerWorkload(pod: PodEndpoint): WorkloadRef {
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** Returns the pod `namespace/name`, or the address range of a CIDR (IPv4 or IPv6), of a model. */
+export function endpoint(reach: ReachModel, reference: string): Endpoint {
+  if (/^[\d:]/.test(reference)) return { kind: 'external', range: parseCidr(reference) };
+  const [namespaceName, name] = reference.split('/') as [string, string];
+  const found = reach.pod(namespaceName, name);
+  if (!found) throw new Error(`no pod ${reference}`);
+  return { kind: 'pod', pod: found };
+}
+
+/** Tells whether the model allows a connection from one endpoint to another on a port. */
+export function allowed(reach: ReachModel, from: string, to: string, port: number, protocol: number = PROTOCOL.TCP): boolean {
+  return reach.connections(endpoint(reach, from), endpoint(reach, to)).has(protocol, port);
 }
