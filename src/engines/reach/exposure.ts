@@ -20,14 +20,20 @@ export interface Reachers {
 
 /** Lists every source that may open one of `ports` to one of the target pods, leaving out the target's own workloads. */
 export function reachersOf(model: ReachModel, target: PodEndpoint[], ports: ConnSet): Reachers {
-  const own = new Set(target.map((pod) => workloadKey(pod.workload)));
+  const own = target.map((pod) => pod.workload);
+  const isOwn = (workload: WorkloadRef) => own.some((entry) => entry.name === workload.name && entry.namespace === workload.namespace && entry.kind === workload.kind);
   const targetClasses = uniqueClasses(model, target);
   const pods: Reachers['pods'] = [];
+  const keys = new Map<PodEndpoint, string>();
   for (const cls of model.classes) {
     let connections = ConnSet.NONE;
     for (const destination of targetClasses) connections = connections.union(model.classConnections(cls, destination).intersect(ports));
     if (connections.isEmpty()) continue;
-    for (const pod of cls.pods) if (!own.has(workloadKey(pod.workload))) pods.push({ pod, connections });
+    for (const pod of cls.pods) {
+      if (isOwn(pod.workload)) continue;
+      pods.push({ pod, connections });
+      keys.set(pod, `${pod.namespace}/${pod.name}`);
+    }
   }
   const external: Reachers['external'] = [];
   for (const range of model.externalPieces('ingress')) {
@@ -35,7 +41,7 @@ export function reachersOf(model: ReachModel, target: PodEndpoint[], ports: Conn
     for (const destination of targetClasses) connections = connections.union(model.ingress(destination, { kind: 'external', range }).intersect(ports));
     if (!connections.isEmpty()) external.push({ range, connections });
   }
-  pods.sort((a, b) => compareText(`${a.pod.namespace}/${a.pod.name}`, `${b.pod.namespace}/${b.pod.name}`));
+  pods.sort((a, b) => compareText(keys.get(a.pod) as string, keys.get(b.pod) as string));
   return { pods, external };
 }
 
