@@ -12,7 +12,7 @@ import {
   subjectFromFileName,
 } from './recognise.js';
 import { MANIFEST_KEY, applyManifest } from './manifest.js';
-import { safeAnnotations, safePodSpec } from './sanitize.js';
+import { safeAnnotations, safeAuthorizationPolicySpec, safePodSpec } from './sanitize.js';
 import * as aws from './schemas/aws.js';
 import * as k8s from './schemas/kubernetes.js';
 import { childPath, type SourceRef } from './source.js';
@@ -161,6 +161,14 @@ class Loader {
       case 'Ingress':
         this.pushKube(d.ingresses, k8s.ingressSchema, document, source, apiVersion, 'Ingress');
         return;
+      case 'IngressClass':
+        this.pushKube(d.ingressClasses, k8s.ingressClassSchema, document, source, apiVersion, 'IngressClass');
+        return;
+      case 'AuthorizationPolicy': {
+        const policy = this.parseKube(k8s.authorizationPolicySchema, document, source, apiVersion, 'AuthorizationPolicy');
+        if (policy) this.pushUnique(d.authorizationPolicies, { ...policy, spec: safeAuthorizationPolicySpec(policy.spec) } as m.AuthorizationPolicy);
+        return;
+      }
       case 'Event':
         this.addEvent(apiVersion, document, source);
         return;

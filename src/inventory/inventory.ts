@@ -36,6 +36,8 @@ export interface InventoryData {
   jobs: m.Workload[];
   cronJobs: m.CronJob[];
   ingresses: m.Ingress[];
+  ingressClasses: m.IngressClass[];
+  authorizationPolicies: m.AuthorizationPolicy[];
   calicoPolicies: m.CalicoPolicy[];
   calicoNetworkSets: m.CalicoNetworkSet[];
   calicoProfiles: m.CalicoProfile[];
@@ -83,6 +85,8 @@ export function emptyInventoryData(): InventoryData {
     jobs: [],
     cronJobs: [],
     ingresses: [],
+    ingressClasses: [],
+    authorizationPolicies: [],
     calicoPolicies: [],
     calicoNetworkSets: [],
     calicoProfiles: [],

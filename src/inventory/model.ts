@@ -84,6 +84,8 @@ export type Service = KubeOf<typeof k8s.serviceSchema>;
 export type EndpointSlice = KubeOf<typeof k8s.endpointSliceSchema>;
 export type NetworkPolicy = KubeOf<typeof k8s.networkPolicySchema>;
 export type Ingress = KubeOf<typeof k8s.ingressSchema>;
+export type IngressClass = KubeOf<typeof k8s.ingressClassSchema>;
+export type AuthorizationPolicy = KubeOf<typeof k8s.authorizationPolicySchema>;
 export type CalicoPolicy = KubeOf<typeof k8s.calicoPolicySchema>;
 export type CalicoNetworkSet = KubeOf<typeof k8s.calicoNetworkSetSchema>;
 export type CalicoProfile = KubeOf<typeof k8s.calicoProfileSchema>;
@@ -139,6 +141,8 @@ export const RESOURCE_KINDS = [
   'Job',
   'CronJob',
   'Ingress',
+  'IngressClass',
+  'AuthorizationPolicy',
   'CalicoNetworkPolicy',
   'CalicoGlobalNetworkPolicy',
   'CalicoNetworkSet',

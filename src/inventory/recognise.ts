@@ -63,6 +63,8 @@ export const KUBERNETES_KINDS: Record<string, string> = {
   'discovery.k8s.io/EndpointSlice': 'EndpointSlice',
   'networking.k8s.io/NetworkPolicy': 'NetworkPolicy',
   'networking.k8s.io/Ingress': 'Ingress',
+  'networking.k8s.io/IngressClass': 'IngressClass',
+  'security.istio.io/AuthorizationPolicy': 'AuthorizationPolicy',
   'apps/Deployment': 'Deployment',
   'apps/ReplicaSet': 'ReplicaSet',
   'apps/StatefulSet': 'StatefulSet',

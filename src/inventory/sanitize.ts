@@ -1,5 +1,5 @@
 import { commandDigest, serviceHostsIn } from '../collect/sanitize.js';
-import type { Container, PodSpec, Probe } from './schemas/kubernetes.js';
+import type { AuthorizationCondition, AuthorizationRule, Container, PodSpec, Probe } from './schemas/kubernetes.js';
 import type { SafeContainer, SafeEnvVar, SafePodSpec } from './model.js';
 
 // Secrets never leak: the inventory keeps only what the analysis needs. Env values, exec probe commands
@@ -17,7 +17,12 @@ const SAFE_ANNOTATION_PREFIXES = [
   'alb.ingress.kubernetes.io/',
   'meta.helm.sh/',
 ];
-const SAFE_ANNOTATION_KEYS = new Set(['kubernetes.io/ingress.class', 'deployment.kubernetes.io/revision']);
+const SAFE_ANNOTATION_KEYS = new Set([
+  'kubernetes.io/ingress.class',
+  'ingressclass.kubernetes.io/is-default-class',
+  'deployment.kubernetes.io/revision',
+  'sidecar.istio.io/inject',
+]);
 
 export function safeAnnotations(annotations: Record<string, unknown> | undefined): Record<string, string> {
   const result: Record<string, string> = {};
@@ -64,3 +69,18 @@ function safeProbe(probe: Probe | undefined): Probe | undefined {
 
 // The function lives in the collection layer, which reduces env values before writing them.
 export { serviceHostsIn };
+
+/**
+ * Drops the values of `when` conditions on request attributes (`request.headers[…]`, `request.auth.…`) from an
+ * AuthorizationPolicy: a header condition may hold an API key or a token. The engine evaluates connections,
+ * not requests, so it needs only the condition's key.
+ */
+export function safeAuthorizationPolicySpec<S extends { rules?: AuthorizationRule[] | null | undefined } | null | undefined>(spec: S): S {
+  if (!spec?.rules) return spec;
+  return { ...spec, rules: spec.rules.map((rule) => (rule.when ? { ...rule, when: rule.when.map(safeCondition) } : rule)) };
+}
+
+function safeCondition(condition: AuthorizationCondition): AuthorizationCondition {
+  if (!condition.key.startsWith('request.')) return condition;
+  return { key: condition.key, ...(condition.values ? { values: condition.values.map(() => '(removed)') } : {}), ...(condition.notValues ? { notValues: condition.notValues.map(() => '(removed)') } : {}) };
+}

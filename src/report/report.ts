@@ -159,6 +159,8 @@ function resourceCoverage(load: LoadResult): CoverageEntry[] {
     Job: data.jobs.length,
     CronJob: data.cronJobs.length,
     Ingress: data.ingresses.length,
+    IngressClass: data.ingressClasses.length,
+    AuthorizationPolicy: data.authorizationPolicies.length,
     CalicoNetworkPolicy: data.calicoPolicies.filter((policy) => policy.kind === 'NetworkPolicy').length,
     CalicoGlobalNetworkPolicy: data.calicoPolicies.filter((policy) => policy.kind === 'GlobalNetworkPolicy').length,
     CalicoNetworkSet: data.calicoNetworkSets.filter((set) => set.kind === 'NetworkSet').length,

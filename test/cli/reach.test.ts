@@ -50,6 +50,26 @@ describe('rampart reach', () => {
     expect(body.explanation).toContain('no policy selects the destination');
   });
 
+  it('names the deciding AuthorizationPolicy and Ingress', async () => {
+    const meshed = { ...pods, items: pods.items.map((item) => structuredClone(item) as { spec: { containers: object[] } }) };
+    for (const item of meshed.items) item.spec.containers.push({ name: 'istio-proxy', image: 'docker.io/istio/proxyv2:1.24.0' });
+    const controller = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'ingress-nginx-controller-1', namespace: 'ops', labels: { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' } }, spec: { containers: [{ name: 'controller', image: 'registry.k8s.io/ingress-nginx/controller:v1.11.3' }] }, status: { phase: 'Running' } };
+    const authorization = { apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', metadata: { name: 'db-from-api', namespace: 'shop' }, spec: { selector: { matchLabels: { app: 'db' } }, rules: [{ from: [{ source: { namespaces: ['shop'] } }] }] } };
+    const route = { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'db', namespace: 'shop' }, spec: { ingressClassName: 'nginx', defaultBackend: { service: { name: 'db', port: { number: 15432 } } } } };
+    const folder = await writeSnapshot({ 'namespaces.json': namespaces, 'pods.json': { ...meshed, items: [...meshed.items, controller] }, 'service.json': service, 'istio.json': authorization, 'ingress.json': route });
+
+    const denied = await runCli('reach', folder, '--from', 'ops/debug', '--to', 'shop/db-0', '--port', '5432', '-o', 'json');
+    const body = JSON.parse(denied.stdout) as { allowed: boolean; layers: Array<{ layer: string; selecting?: Array<{ name: string }> }> };
+    expect(denied.code).toBe(1);
+    expect(body.layers).toEqual([expect.objectContaining({ layer: 'istio', allowed: false, selecting: [expect.objectContaining({ kind: 'AuthorizationPolicy', name: 'db-from-api' })] })]);
+
+    const routes = await runCli('reach', folder, '--from', 'ops/ingress-nginx-controller-1', '--to', 'shop/api-1', '--port', '8080', '--ingress-controller-egress', 'routes');
+    expect(routes.code).toBe(1);
+    expect(routes.stdout).toContain('Ingress routes: denied: the source is an ingress-nginx controller pod');
+    const policies = await runCli('reach', folder, '--from', 'ops/ingress-nginx-controller-1', '--to', 'shop/api-1', '--port', '8080');
+    expect(policies.code).toBe(0);
+  });
+
   it('resolves a Service to its pods and target port', async () => {
     const result = await runCli('reach', await snapshot(), '--from', 'shop/api-1', '--to', 'shop/service/db', '--port', '15432', '-o', 'json');
     const body = JSON.parse(result.stdout) as { allowed: boolean; port: number; destination: string };

@@ -33,7 +33,7 @@ export const datastoreReachableBeyondClients: Check = {
     category: 'network-segmentation',
     description:
       'Computes, under the NetworkPolicies and Calico policies in force, every pod and outside address range that may connect to each datastore (recognised by image, app.kubernetes.io labels or well-known port) on its client ports, and reports those beyond the clients inferred from env references, Helm release and part-of labels.',
-    reads: ['Pod', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'Service', 'Namespace', 'NetworkPolicy', 'CalicoNetworkPolicy', 'CalicoGlobalNetworkPolicy', 'CalicoNetworkSet', 'CalicoGlobalNetworkSet'],
+    reads: ['Pod', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'Service', 'Namespace', 'NetworkPolicy', 'CalicoNetworkPolicy', 'CalicoGlobalNetworkPolicy', 'CalicoNetworkSet', 'CalicoGlobalNetworkSet', 'AuthorizationPolicy'],
     requires: ['NetworkPolicy'],
     references: [
       'https://kubernetes.io/docs/concepts/services-networking/network-policies/',

@@ -27,6 +27,7 @@ const MATRIX_ONLY_FORMATS: readonly Format[] = ['csv', 'markdown'];
 type Format = (typeof FORMATS)[number];
 type ResolvedFormat = Exclude<Format, 'txt'>;
 const IPBLOCK_MODES = ['cni', 'match-pods', 'outside-only'] as const;
+const INGRESS_EGRESS_MODES = ['policies', 'routes'] as const;
 
 interface ReachCliOptions {
   from?: string;
@@ -36,13 +37,15 @@ interface ReachCliOptions {
   format: Format;
   output?: string;
   ipblocks: (typeof IPBLOCK_MODES)[number];
+  ingressControllerEgress: (typeof INGRESS_EGRESS_MODES)[number];
+  istioRootNamespace: string;
   quiet?: boolean;
 }
 
 export function registerReach(program: Command, io: Io, exit: ExitState): void {
   program
     .command('reach')
-    .description('Answer whether one pod may connect to another under the snapshot\'s NetworkPolicies and Calico policies, or list every allowed connection.')
+    .description('Answer whether one pod may connect to another under the snapshot\'s NetworkPolicies, Calico policies and Istio AuthorizationPolicies, or list every allowed connection.')
     .argument('<snapshot>', 'snapshot folder (see docs/snapshot.md)')
     .option('--from <endpoint>', 'source: NAMESPACE/POD, NAMESPACE/KIND/NAME of a workload, or an IP address')
     .option('--to <endpoint>', 'destination: NAMESPACE/POD, NAMESPACE/service/NAME, NAMESPACE/KIND/NAME of a workload, or an IP address')
@@ -51,6 +54,10 @@ export function registerReach(program: Command, io: Io, exit: ExitState): void {
     .addOption(new Option('-o, --format <format>', 'output format: text (or txt) or json for a query; text, json, csv or markdown for --matrix').choices(FORMATS).default('text'))
     .option('--output <file>', 'write the result to FILE instead of standard output')
     .addOption(new Option('--ipblocks <mode>', 'whether ipBlocks and Calico nets match pod IP addresses: as the CNI found in the snapshot does, always, or never').choices(IPBLOCK_MODES).default('cni'))
+    .addOption(
+      new Option('--ingress-controller-egress <mode>', "what ingress controller pods may open: what their policies allow, or only the routes of their Ingresses as network-config-analyzer models it").choices(INGRESS_EGRESS_MODES).default('policies'),
+    )
+    .option('--istio-root-namespace <namespace>', "Istio's root namespace, whose AuthorizationPolicies apply in every namespace", 'istio-system')
     .option('-q, --quiet', 'print no progress on standard error')
     .addHelpText(
       'after',
@@ -110,8 +117,12 @@ async function loadModel(snapshot: string, options: ReachCliOptions, io: Io, pro
   if (!load.inventory.has('Pod') && load.inventory.data.deployments.length + load.inventory.data.statefulSets.length + load.inventory.data.daemonSets.length + load.inventory.data.jobs.length + load.inventory.data.cronJobs.length + load.inventory.data.replicaSets.length === 0) {
     throw new UsageError(`no Pods or workloads in ${snapshot}: export pods (or workload manifests) to ask about reachability`);
   }
-  if (options.ipblocks === 'cni') return reachModel(load.inventory);
-  return new ReachModel(load.inventory, { ipBlocksMatchPods: options.ipblocks === 'match-pods' });
+  const layers = {
+    ...(options.ingressControllerEgress === 'policies' ? {} : { ingressControllerEgress: options.ingressControllerEgress }),
+    ...(options.istioRootNamespace === 'istio-system' ? {} : { istioRootNamespace: options.istioRootNamespace }),
+  };
+  if (options.ipblocks === 'cni') return reachModel(load.inventory, layers);
+  return new ReachModel(load.inventory, { ipBlocksMatchPods: options.ipblocks === 'match-pods', ...layers });
 }
 
 function parsePort(text: string): { port: number; protocol: number } {

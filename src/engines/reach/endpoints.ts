@@ -1,5 +1,6 @@
 import type { Inventory } from '../../inventory/inventory.js';
 import type * as m from '../../inventory/model.js';
+import { safeAnnotations } from '../../inventory/sanitize.js';
 import { parseAddress, type Family } from './addresses.js';
 import { compareText } from '../../compare.js';
 
@@ -58,6 +59,10 @@ export interface EndpointClass {
   namedPorts: NamedPort[];
   serviceAccount: string;
   hostNetwork: boolean;
+  /** Whether Istio enforces AuthorizationPolicies on the pods and gives them a mesh identity (see istioMeshMode). */
+  mesh: 'sidecar' | 'ambient' | undefined;
+  /** Whether the pods run the ingress-nginx controller (see isIngressNginxController). */
+  ingressController: boolean;
   /** One member's address; every member's address falls in the same address piece (see `addressKey`). */
   address?: { family: Family; value: bigint };
   pods: PodEndpoint[];
@@ -179,7 +184,8 @@ function podFromTemplate(kind: string, workload: m.Workload | m.CronJob): m.Pod 
       name: workload.metadata.name,
       namespace,
       labels: { ...(template.metadata?.labels ?? {}) },
-      annotations: {},
+      // Only the allowlisted annotations, such as sidecar.istio.io/inject, which decides Istio injection.
+      annotations: safeAnnotations(template.metadata?.annotations),
       ownerReferences: [{ apiVersion: workload.apiVersion, kind, name: workload.metadata.name, controller: true }],
     },
     spec: template.spec,
@@ -215,4 +221,42 @@ export function namespaceLabelsOf(inventory: Inventory, namespace: string): Reco
 
 export function sortedLabels(labels: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/**
+ * Tells how the pod takes part in an Istio mesh. It is `sidecar` when the pod runs an `istio-proxy` container,
+ * an injected sidecar or an Istio gateway, which runs the proxy as its main container. It is `ambient` when the
+ * namespace is labelled `istio.io/dataplane-mode: ambient` and the pod does not opt out, else undefined. A pod with no
+ * status (a manifest, or one synthesised from a workload template) has not met the injection webhook yet, so
+ * the injection labels decide: namespace `istio-injection: enabled` or an `istio.io/rev` label, or the pod's
+ * `sidecar.istio.io/inject: "true"`, unless the pod sets it to "false". Istio never injects pods that use the
+ * host network.
+ */
+export function istioMeshMode(pod: m.Pod, namespaceLabels: Record<string, string>): 'sidecar' | 'ambient' | undefined {
+  if (pod.spec.hostNetwork === true) return undefined;
+  const containers = [...pod.spec.containers, ...(pod.spec.initContainers ?? [])];
+  if (containers.some((container) => container.name === 'istio-proxy')) return 'sidecar';
+  const podMode = pod.metadata.labels['istio.io/dataplane-mode'];
+  if (namespaceLabels['istio.io/dataplane-mode'] === 'ambient' && podMode !== 'none') return 'ambient';
+  if (podMode === 'ambient') return 'ambient';
+  if (pod.status !== undefined && !pod.synthesisedFrom) return undefined;
+  const inject = pod.metadata.labels['sidecar.istio.io/inject'] ?? pod.metadata.annotations['sidecar.istio.io/inject'];
+  if (inject === 'false') return undefined;
+  if (inject === 'true' && namespaceLabels['istio-injection'] !== 'disabled') return 'sidecar';
+  if (namespaceLabels['istio-injection'] === 'enabled' || namespaceLabels['istio.io/rev'] !== undefined) return 'sidecar';
+  return undefined;
+}
+
+/**
+ * Tells whether the pod runs the ingress-nginx controller. That is a container image of the project's controller
+ * (`registry.k8s.io/ingress-nginx/controller`, formerly under `k8s.gcr.io`), or the label
+ * `app.kubernetes.io/name: ingress-nginx` that the project's Helm chart and manifests set. A component other
+ * than `controller` excludes the pod, because the chart's admission webhook Jobs carry the same name label.
+ */
+export function isIngressNginxController(pod: m.Pod): boolean {
+  if (pod.spec.containers.some((container) => /(^|\/)ingress-nginx\/controller(:|@|$)/.test(container.image ?? ''))) return true;
+  const labels = pod.metadata.labels;
+  if (labels['app.kubernetes.io/name'] !== 'ingress-nginx') return false;
+  const component = labels['app.kubernetes.io/component'];
+  return component === undefined || component === 'controller';
 }

@@ -6,6 +6,8 @@ import type { CompileContext, CompiledNetworkSet, KnownNamespace } from './conte
 import {
   detectCni,
   ipBlocksMatchPodsFor,
+  isIngressNginxController,
+  istioMeshMode,
   namedPortsOf,
   namespaceLabelsOf,
   podAddress,
@@ -17,7 +19,10 @@ import {
   type WorkloadRef,
 } from './endpoints.js';
 import { evaluateDirection, explainDirection, groupByTier, type AppliedTiers, type DirectionDecision } from './evaluate.js';
+import { IngressLayer, type IngressControllerEgress } from './ingress-routes.js';
+import { IstioLayer } from './istio.js';
 import { compileKubernetesPolicy } from './kubernetes-policy.js';
+import type { LayerConnections, LayerDecision } from './layer.js';
 import { ConnSet } from './ports.js';
 import { MatchCache, type CompiledPolicy, type Direction, type Peer } from './policy.js';
 import {
@@ -52,10 +57,20 @@ export interface ReachOptions {
    * and the policies assigned to each class that no added or removed policy selects.
    */
   classesFrom?: ReachModel;
+  /** Istio's root namespace (meshConfig.rootNamespace), whose AuthorizationPolicies apply in every namespace. Defaults to istio-system. */
+  istioRootNamespace?: string;
+  /**
+   * The evaluation of ingress controller pods' egress: `policies` (the default) by their NetworkPolicies and
+   * Calico policies alone, `routes` also limited to the routes of their Ingresses, as network-config-analyzer
+   * models an ingress controller. See ingress-routes.ts.
+   */
+  ingressControllerEgress?: IngressControllerEgress;
 }
 
 /** One side of a connection: a pod, or an address outside the pods. */
 export type Endpoint = { kind: 'pod'; pod: PodEndpoint } | { kind: 'external'; range: AddressRange };
+
+const DEFAULT_ISTIO_ROOT_NAMESPACE = 'istio-system';
 
 // Calico's built-in tier orders (Calico 3.30): kube-admin 1000, default 1,000,000, kube-baseline 10,000,000.
 const DEFAULT_TIER_ORDER = 1_000_000;
@@ -74,6 +89,10 @@ export class ReachModel {
   readonly classes: EndpointClass[];
   readonly policies: CompiledPolicy[];
   readonly networkSets: CompiledNetworkSet[];
+  /** The Istio layer: the snapshot's AuthorizationPolicies; undefined when it has none. */
+  readonly istio?: IstioLayer;
+  /** The Ingress layer: the routes of the snapshot's Ingresses; undefined when it has none. */
+  readonly ingressRoutes?: IngressLayer;
   private readonly noticeSet = new Set<string>();
   private readonly applied: Record<Direction, AppliedTiers[]> = { ingress: [], egress: [] };
   private readonly unknownTiers = new Set<string>();
@@ -157,6 +176,28 @@ export class ReachModel {
     for (const message of profileNotices(inventory, this.profileChains)) this.notice(message);
 
     this.assignPolicies(from === shared ? shared : undefined);
+
+    // The layers' caches are per class, so a base model's layers are reused only with its classes.
+    const layersFrom = from && from.classes === this.classes ? from : undefined;
+    const rootNamespace = options.istioRootNamespace ?? DEFAULT_ISTIO_ROOT_NAMESPACE;
+    const data = inventory.data;
+    if (data.authorizationPolicies.length > 0) {
+      const reusable = layersFrom?.istio;
+      this.istio =
+        reusable && reusable.objects === data.authorizationPolicies && reusable.services === data.services && reusable.options.rootNamespace === rootNamespace
+          ? reusable
+          : new IstioLayer(data.authorizationPolicies, data.services, this.classes, { rootNamespace });
+      for (const message of this.istio.notices()) this.notice(message);
+    }
+    if (data.ingresses.length > 0) {
+      const reusable = layersFrom?.ingressRoutes;
+      const mode = options.ingressControllerEgress ?? 'policies';
+      this.ingressRoutes =
+        reusable && reusable.ingresses === data.ingresses && reusable.ingressClasses === data.ingressClasses && reusable.services === data.services && reusable.mode === mode
+          ? reusable
+          : new IngressLayer(data.ingresses, data.ingressClasses, data.services, this.classes, mode);
+      for (const message of this.ingressRoutes.notices()) this.notice(message);
+    }
   }
 
   /**
@@ -203,6 +244,14 @@ export class ReachModel {
   /** Statements the verdicts rest on. */
   get assumptions(): string[] {
     const result = [this.ipBlocksReason];
+    if (this.ingressRoutes?.active && this.ingressRoutes.mode === 'policies') {
+      result.push("the ingress controller pods' egress is what their policies allow; the routes of their Ingresses are named but limit nothing (network-config-analyzer limits it to the routes)");
+    }
+    if (this.istio) {
+      result.push(
+        `Istio's root namespace is ${this.istio.options.rootNamespace}, workload identities are in the trust domain cluster.local, and mutual TLS is PERMISSIVE (Istio's defaults; the mesh configuration and PeerAuthentications are not in the snapshot)`,
+      );
+    }
     if (this.unknownTiers.size > 0) {
       result.push(`the order of Calico tiers ${[...this.unknownTiers].sort().join(', ')} is not in the snapshot; they are evaluated in name order before the default tier`);
     }
@@ -241,7 +290,7 @@ export class ReachModel {
     return this.appliedTiers(cls, direction).length > 0;
   }
 
-  /** Allowed connections between two classes: the source's egress and the destination's ingress. */
+  /** Allowed connections between two classes: the source's egress and the destination's ingress, in every layer. */
   classConnections(source: EndpointClass, destination: EndpointClass): ConnSet {
     // Ingress first: destinations are more often isolated than sources, so this side ends most evaluations.
     const ingress = this.ingress(destination, { kind: 'class', cls: source });
@@ -279,7 +328,13 @@ export class ReachModel {
   /** Allowed connections between two endpoints, including the rule that a pod's own node may always reach it. */
   connections(source: Endpoint, destination: Endpoint): ConnSet {
     if (source.kind === 'pod' && destination.kind === 'pod') {
-      if (isNodeLocal(source.pod, destination.pod)) return this.egress(this.classOf(source.pod), { kind: 'class', cls: this.classOf(destination.pod) });
+      if (isNodeLocal(source.pod, destination.pod)) {
+        // The node-local exemption is a NetworkPolicy rule; an Istio proxy on the destination still authorizes.
+        const sourceClass = this.classOf(source.pod);
+        const destinationClass = this.classOf(destination.pod);
+        const egress = this.egress(sourceClass, { kind: 'class', cls: destinationClass });
+        return this.istio ? egress.intersect(this.istio.allowed(destinationClass, { kind: 'class', cls: sourceClass })) : egress;
+      }
       return this.classConnections(this.classOf(source.pod), this.classOf(destination.pod));
     }
     if (source.kind === 'external' && destination.kind === 'pod') return this.ingress(this.classOf(destination.pod), { kind: 'external', range: source.range });
@@ -287,14 +342,60 @@ export class ReachModel {
     return ConnSet.NONE;
   }
 
-  /** Ingress allowed into a class from a remote peer (the destination side only). */
+  /** Ingress allowed into a class from a remote peer (the destination side only), with the Istio layer. */
   ingress(cls: EndpointClass, remote: Peer): ConnSet {
-    return evaluateDirection(this.appliedTiers(cls, 'ingress'), 'ingress', cls, remote, this.profilesOf(cls));
+    const allowed = evaluateDirection(this.appliedTiers(cls, 'ingress'), 'ingress', cls, remote, this.profilesOf(cls));
+    if (!this.istio || allowed.isEmpty()) return allowed;
+    return allowed.intersect(this.istio.allowed(cls, remote));
   }
 
-  /** Egress allowed out of a class to a remote peer (the source side only). */
+  /** Egress allowed out of a class to a remote peer (the source side only), with the Ingress layer. */
   egress(cls: EndpointClass, remote: Peer): ConnSet {
-    return evaluateDirection(this.appliedTiers(cls, 'egress'), 'egress', cls, remote, this.profilesOf(cls));
+    const allowed = evaluateDirection(this.appliedTiers(cls, 'egress'), 'egress', cls, remote, this.profilesOf(cls));
+    if (!this.ingressRoutes?.restricts || !cls.ingressController || allowed.isEmpty()) return allowed;
+    return allowed.intersect(this.ingressRoutes.egress(cls, remote));
+  }
+
+  /**
+   * Lists what each policy layer allows between two endpoints, and what its objects allow explicitly (the
+   * connections network-config-analyzer calls captured). The NetworkPolicy and Calico layer comes first; the
+   * Istio and Ingress layers follow when the snapshot has their objects. connections() is the intersection
+   * of the layers' allowed sets, except that it also applies the node-local rule.
+   */
+  layers(source: Endpoint, destination: Endpoint): LayerConnections[] {
+    const sourcePeer: Peer = source.kind === 'pod' ? { kind: 'class', cls: this.classOf(source.pod) } : source;
+    const destinationPeer: Peer = destination.kind === 'pod' ? { kind: 'class', cls: this.classOf(destination.pod) } : destination;
+    const sourceClass = sourcePeer.kind === 'class' ? sourcePeer.cls : undefined;
+    const destinationClass = destinationPeer.kind === 'class' ? destinationPeer.cls : undefined;
+
+    const egress = sourceClass ? evaluateDirection(this.appliedTiers(sourceClass, 'egress'), 'egress', sourceClass, destinationPeer, this.profilesOf(sourceClass)) : ConnSet.ALL;
+    const ingress = destinationClass ? evaluateDirection(this.appliedTiers(destinationClass, 'ingress'), 'ingress', destinationClass, sourcePeer, this.profilesOf(destinationClass)) : ConnSet.ALL;
+    const allowed = egress.intersect(ingress);
+    const isolated = (sourceClass !== undefined && this.isIsolated(sourceClass, 'egress')) || (destinationClass !== undefined && this.isIsolated(destinationClass, 'ingress'));
+    const result: LayerConnections[] = [{ layer: 'policies', allowed, captured: isolated ? allowed : ConnSet.NONE }];
+
+    if (this.istio) {
+      const layer = destinationClass ? { allowed: this.istio.allowed(destinationClass, sourcePeer), captured: this.istio.captured(destinationClass, sourcePeer) } : { allowed: ConnSet.ALL, captured: ConnSet.NONE };
+      result.push({ layer: 'istio', ...layer });
+    }
+    if (this.ingressRoutes) {
+      const layer = sourceClass ? { allowed: this.ingressRoutes.egress(sourceClass, destinationPeer), captured: this.ingressRoutes.captured(sourceClass, destinationPeer) } : { allowed: ConnSet.ALL, captured: ConnSet.NONE };
+      result.push({ layer: 'ingress', ...layer });
+    }
+    return result;
+  }
+
+  /** Explains how the Istio and Ingress layers decide one connection; empty when the snapshot has neither. */
+  explainLayers(source: Endpoint, destination: Endpoint, protocol: number, port: number): LayerDecision[] {
+    const decisions: LayerDecision[] = [];
+    const sourcePeer: Peer = source.kind === 'pod' ? { kind: 'class', cls: this.classOf(source.pod) } : source;
+    if (this.istio && destination.kind === 'pod') decisions.push(this.istio.explain(this.classOf(destination.pod), sourcePeer, protocol, port));
+    if (this.ingressRoutes && source.kind === 'pod') {
+      const destinationPeer: Peer = destination.kind === 'pod' ? { kind: 'class', cls: this.classOf(destination.pod) } : destination;
+      const decision = this.ingressRoutes.explain(this.classOf(source.pod), destinationPeer, protocol, port);
+      if (decision) decisions.push(decision);
+    }
+    return decisions;
   }
 
   explainEgress(cls: EndpointClass, remote: Peer, protocol: number, port: number): DirectionDecision {
@@ -313,7 +414,9 @@ export class ReachModel {
     let pieces = this.pieces[direction];
     if (!pieces) {
       const rules = [...this.policies, ...this.profiles].flatMap((owner) => owner.rules[direction]);
-      pieces = partition([...rules.flatMap((rule) => rule.remoteAddressSets), ...this.networkSets.map((set) => set.nets)]);
+      // AuthorizationPolicies test the addresses of sources, so they split the space for ingress only.
+      const layerSets = direction === 'ingress' && this.istio ? this.istio.addressSets() : [];
+      pieces = partition([...rules.flatMap((rule) => rule.remoteAddressSets), ...layerSets, ...this.networkSets.map((set) => set.nets)]);
       this.pieces[direction] = pieces;
     }
     return pieces;
@@ -400,7 +503,7 @@ const models = new WeakMap<Inventory, ReachModel>();
 
 /** Returns the reachability model of an inventory, built once per inventory for the default options. */
 export function reachModel(inventory: Inventory, options?: ReachOptions): ReachModel {
-  if (options && (options.ipBlocksMatchPods !== undefined || options.classesFrom !== undefined)) return new ReachModel(inventory, options);
+  if (options && Object.values(options).some((value) => value !== undefined)) return new ReachModel(inventory, options);
   let model = models.get(inventory);
   if (!model) {
     model = new ReachModel(inventory);
@@ -472,12 +575,14 @@ function buildClasses(inventory: Inventory, namespaces: KnownNamespace[], pieces
     const labels = sortedLabels(pod.metadata.labels);
     let addressKey = '';
     if (ipBlocksMatchPods || hostNetwork) addressKey = address ? String(pieceIndex(pieces, address.parsed)) : 'unknown';
-    const key = JSON.stringify([namespace, labels, namedPorts, serviceAccount, hostNetwork, addressKey]);
+    const known = namespaceByName.get(namespace);
+    const namespaceLabels = known?.labels ?? { 'kubernetes.io/metadata.name': namespace };
+    const mesh = istioMeshMode(pod, namespaceLabels);
+    const ingressController = isIngressNginxController(pod);
+    const key = JSON.stringify([namespace, labels, namedPorts, serviceAccount, hostNetwork, addressKey, mesh ?? '', ingressController]);
 
     let cls = classByKey.get(key);
     if (!cls) {
-      const known = namespaceByName.get(namespace);
-      const namespaceLabels = known?.labels ?? { 'kubernetes.io/metadata.name': namespace };
       const endpointLabels = {
         ...labels,
         'projectcalico.org/namespace': namespace,
@@ -498,6 +603,8 @@ function buildClasses(inventory: Inventory, namespaces: KnownNamespace[], pieces
         namedPorts,
         serviceAccount,
         hostNetwork,
+        mesh,
+        ingressController,
         ...(addressKey !== '' && address ? { address: address.parsed } : {}),
         pods: [],
       };

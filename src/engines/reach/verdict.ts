@@ -1,6 +1,7 @@
 import type { SourceRef } from '../../inventory/source.js';
 import { formatAddress, formatRange } from './addresses.js';
 import type { DirectionDecision } from './evaluate.js';
+import type { LayerDecision, LayerObjectRef } from './layer.js';
 import { isNodeLocal, type Endpoint, type ReachModel } from './model.js';
 import { protocolName } from './ports.js';
 import { policyLabel, type CompiledPolicy, type Direction, type Peer, type PolicyRef } from './policy.js';
@@ -46,6 +47,27 @@ export interface SideVerdict {
   sentence: string;
 }
 
+/** The Istio or Ingress layer's decision, when the snapshot has that layer and it applies to the connection. */
+export interface LayerVerdict {
+  layer: 'istio' | 'ingress';
+  allowed: boolean;
+  decidedBy: LayerDecision['decidedBy'];
+  /** The AuthorizationPolicy or Ingress whose rule or route decided. */
+  object?: LayerMention;
+  /** One-based rule number within the AuthorizationPolicy. */
+  rule?: number;
+  /** The objects that select the end when none of their rules or routes matches. */
+  selecting?: LayerMention[];
+  sentence: string;
+}
+
+export interface LayerMention {
+  kind: LayerObjectRef['kind'];
+  namespace: string;
+  name: string;
+  source: SourceRef;
+}
+
 export interface ReachVerdict {
   allowed: boolean;
   source: string;
@@ -54,6 +76,8 @@ export interface ReachVerdict {
   port: number;
   egress: SideVerdict;
   ingress: SideVerdict;
+  /** The Istio and Ingress layers' decisions; empty when the snapshot has no AuthorizationPolicy or Ingress. */
+  layers: LayerVerdict[];
   assumptions: string[];
   notModelled: string[];
   explanation: string;
@@ -70,12 +94,15 @@ export function explainConnection(model: ReachModel, source: Endpoint, destinati
   const consulted: Array<CompiledPolicy | CompiledProfile> = [];
   const egress = egressSide(model, source, destination, protocol, port, consulted);
   const ingress = ingressSide(model, source, destination, protocol, port, consulted);
-  const allowed = egress.allowed && ingress.allowed;
+  const decisions = model.explainLayers(source, destination, protocol, port);
+  const layers = decisions.map(layerVerdict);
+  const allowed = egress.allowed && ingress.allowed && layers.every((layer) => layer.allowed);
   const connection = `${protocolName(protocol)} ${port}`;
   const head = `${describeEndpoint(source)} → ${describeEndpoint(destination)} on ${connection}: ${allowed ? 'allowed' : 'denied'}.`;
-  const notModelled = [...new Set(consulted.flatMap((owner) => owner.notModelled))].sort();
+  const notModelled = [...new Set([...consulted.flatMap((owner) => owner.notModelled), ...decisions.flatMap((decision) => decision.notModelled)])].sort();
   const assumptions = model.assumptions;
-  const explanation = [head, `Egress: ${egress.sentence}`, `Ingress: ${ingress.sentence}`, ...assumptions.map((text) => `Assumption: ${text}.`), ...notModelled.map((text) => `Not modelled: ${text}.`)].join('\n');
+  const layerLines = layers.map((layer) => `${layer.layer === 'istio' ? 'Istio' : 'Ingress routes'}: ${layer.sentence}`);
+  const explanation = [head, `Egress: ${egress.sentence}`, `Ingress: ${ingress.sentence}`, ...layerLines, ...assumptions.map((text) => `Assumption: ${text}.`), ...notModelled.map((text) => `Not modelled: ${text}.`)].join('\n');
   return {
     allowed,
     source: describeEndpoint(source),
@@ -84,6 +111,7 @@ export function explainConnection(model: ReachModel, source: Endpoint, destinati
     port,
     egress,
     ingress,
+    layers,
     assumptions,
     notModelled,
     explanation,
@@ -201,4 +229,20 @@ function tierList(tiers: string[]): string {
 
 function mention(policy: CompiledPolicy): PolicyMention {
   return { kind: policy.ref.kind, ...(policy.ref.namespace ? { namespace: policy.ref.namespace } : {}), name: policy.ref.name, tier: policy.tier, source: policy.ref.source };
+}
+
+function layerVerdict(decision: LayerDecision): LayerVerdict {
+  return {
+    layer: decision.layer,
+    allowed: decision.allowed,
+    decidedBy: decision.decidedBy,
+    ...(decision.object ? { object: layerMention(decision.object) } : {}),
+    ...(decision.rule !== undefined ? { rule: decision.rule } : {}),
+    ...(decision.selecting ? { selecting: decision.selecting.map(layerMention) } : {}),
+    sentence: decision.sentence,
+  };
+}
+
+function layerMention(ref: LayerObjectRef): LayerMention {
+  return { kind: ref.kind, namespace: ref.namespace, name: ref.name, source: ref.source };
 }

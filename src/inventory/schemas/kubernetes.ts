@@ -139,6 +139,7 @@ export const cronJobSchema = z.object({
 export const servicePortSchema = z.object({
   name: z.string().optional(),
   protocol: z.string().optional(),
+  appProtocol: z.string().optional(),
   port: z.number().int(),
   targetPort: intOrString.optional(),
   nodePort: z.number().int().optional(),
@@ -211,9 +212,89 @@ export const networkPolicySchema = z.object({
   }),
 });
 
+// An Ingress backend. `service` is the networking.k8s.io/v1 form; `serviceName` and `servicePort` are the
+// v1beta1 form that older manifests still carry.
+const ingressBackendSchema = z.object({
+  service: z.object({ name: z.string(), port: z.object({ name: z.string().optional(), number: z.number().int().optional() }).optional() }).optional(),
+  resource: z.object({ apiGroup: z.string().nullish(), kind: z.string(), name: z.string() }).optional(),
+  serviceName: z.string().optional(),
+  servicePort: intOrString.optional(),
+});
+
 export const ingressSchema = z.object({
   metadata: objectMetaSchema,
-  spec: z.record(z.string(), z.unknown()).optional(),
+  spec: z
+    .object({
+      ingressClassName: z.string().nullish(),
+      defaultBackend: ingressBackendSchema.nullish(),
+      backend: ingressBackendSchema.nullish(),
+      rules: z
+        .array(
+          z.object({
+            host: z.string().nullish(),
+            http: z.object({ paths: z.array(z.object({ path: z.string().nullish(), pathType: z.string().nullish(), backend: ingressBackendSchema })).nullish() }).nullish(),
+          }),
+        )
+        .nullish(),
+    })
+    .optional(),
+});
+
+export const ingressClassSchema = z.object({
+  metadata: objectMetaSchema,
+  spec: z.object({ controller: z.string().optional() }).optional(),
+});
+
+// Istio AuthorizationPolicy (security.istio.io v1 and v1beta1). Rules, sources and operations keep fields this
+// schema does not name, so that the engine can report a field it does not evaluate instead of dropping it.
+const stringList = z.array(z.string()).nullish();
+
+const authorizationSourceSchema = z.looseObject({
+  principals: stringList,
+  notPrincipals: stringList,
+  requestPrincipals: stringList,
+  notRequestPrincipals: stringList,
+  namespaces: stringList,
+  notNamespaces: stringList,
+  serviceAccounts: stringList,
+  notServiceAccounts: stringList,
+  ipBlocks: stringList,
+  notIpBlocks: stringList,
+  remoteIpBlocks: stringList,
+  notRemoteIpBlocks: stringList,
+});
+
+const authorizationOperationSchema = z.looseObject({
+  hosts: stringList,
+  notHosts: stringList,
+  ports: stringList,
+  notPorts: stringList,
+  methods: stringList,
+  notMethods: stringList,
+  paths: stringList,
+  notPaths: stringList,
+});
+
+export const authorizationConditionSchema = z.object({ key: z.string(), values: stringList, notValues: stringList });
+
+export const authorizationRuleSchema = z.looseObject({
+  from: z.array(z.object({ source: authorizationSourceSchema.nullish() })).nullish(),
+  to: z.array(z.object({ operation: authorizationOperationSchema.nullish() })).nullish(),
+  when: z.array(authorizationConditionSchema).nullish(),
+});
+
+export const authorizationPolicySchema = z.object({
+  metadata: objectMetaSchema,
+  spec: z
+    .looseObject({
+      selector: z.object({ matchLabels: stringMap.nullish() }).nullish(),
+      targetRef: z.record(z.string(), z.unknown()).nullish(),
+      targetRefs: z.array(z.record(z.string(), z.unknown())).nullish(),
+      action: z.string().nullish(),
+      provider: z.object({ name: z.string().optional() }).nullish(),
+      rules: z.array(authorizationRuleSchema).nullish(),
+    })
+    .nullish(),
 });
 
 /** core/v1 Event. */
@@ -305,3 +386,5 @@ export type Probe = z.infer<typeof probeSchema>;
 export type Container = z.infer<typeof containerSchema>;
 export type ContainerStatus = z.infer<typeof containerStatusSchema>;
 export type PodSpec = z.infer<typeof podSpecSchema>;
+export type AuthorizationCondition = z.infer<typeof authorizationConditionSchema>;
+export type AuthorizationRule = z.infer<typeof authorizationRuleSchema>;

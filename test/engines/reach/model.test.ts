@@ -133,6 +133,25 @@ describe('ReachModel classesFrom', () => {
     expect(connectionTable(reused)).not.toEqual(connectionTable(before));
   });
 
+  it('reuses the Istio and Ingress layers with the classes', () => {
+    const sidecar = (document: object) => {
+      const object = structuredClone(document) as { spec: { containers: object[] } };
+      object.spec.containers.push({ name: 'istio-proxy', image: 'docker.io/istio/proxyv2:1.24.0' });
+      return object;
+    };
+    const meshed = pods.map((document) => ((document as { kind?: string; metadata: { namespace?: string } }).kind === 'Pod' && (document as { metadata: { namespace?: string } }).metadata.namespace === 'shop' ? sidecar(document) : document));
+    const dbFromWeb = { apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', metadata: { name: 'db-from-web', namespace: 'shop' }, spec: { selector: { matchLabels: { app: 'db' } }, rules: [{ from: [{ source: { principals: ['cluster.local/ns/shop/sa/default'] } }] }] } };
+    const webIngress = { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'web', namespace: 'shop' }, spec: { ingressClassName: 'nginx', defaultBackend: { service: { name: 'web', port: { number: 80 } } } } };
+    const { before, reused, fresh } = modelsAfter([...meshed, webOnly, dbFromWeb, webIngress], { add: [networkPolicy('ops', 'deny-ops', { podSelector: {} }) as Record<string, unknown>], remove: [] }, false);
+
+    expect(reused.classes).toBe(before.classes);
+    expect(before.istio).toBeDefined();
+    expect(reused.istio).toBe(before.istio);
+    expect(reused.ingressRoutes).toBe(before.ingressRoutes);
+    expect(connectionTable(reused)).toEqual(connectionTable(fresh));
+    expect(connectionTable(reused)).not.toEqual(connectionTable(before));
+  });
+
   it('rebuilds classes when the Profiles differ', () => {
     const inventory = load([...pods, opsProfile, dbFromDev]).inventory;
     const before = new ReachModel(inventory, { ipBlocksMatchPods: false });
@@ -144,6 +163,14 @@ describe('ReachModel classesFrom', () => {
     expect(after.classes).not.toBe(before.classes);
     expect(connectionTable(after)).toEqual(connectionTable(fresh));
     expect(connectionTable(after)).not.toEqual(connectionTable(before));
+  });
+
+  it('has no layer when the snapshot has no AuthorizationPolicy or Ingress', () => {
+    const reach = new ReachModel(load([...pods, webOnly]).inventory);
+
+    expect(reach.istio).toBeUndefined();
+    expect(reach.ingressRoutes).toBeUndefined();
+    expect(reach.layers({ kind: 'pod', pod: reach.pod('shop', 'web') as PodEndpoint }, { kind: 'pod', pod: reach.pod('shop', 'db') as PodEndpoint }).map((layer) => layer.layer)).toEqual(['policies']);
   });
 
   it('compiles every policy again when the namespaces differ', () => {
