@@ -157,12 +157,30 @@ class ClassPairCache {
 function nodeLocal(model: ReachModel, source: Group, destination: Group): ConnSet {
   let result = ConnSet.NONE;
   for (const sourcePod of source.pods) {
-    if (!sourcePod.hostNetwork) continue;
-    for (const destinationPod of destination.pods) {
+    if (!sourcePod.hostNetwork || sourcePod.nodeName === undefined) continue;
+    for (const destinationPod of podsOnNode(destination, sourcePod.nodeName)) {
       if (isNodeLocal(sourcePod, destinationPod)) result = result.union(model.connections({ kind: 'pod', pod: sourcePod }, { kind: 'pod', pod: destinationPod }));
     }
   }
   return result;
+}
+
+const podsByNode = new WeakMap<Group, Map<string, PodEndpoint[]>>();
+
+/** Returns the group's pods on one node, indexing the group on first use. */
+function podsOnNode(group: Group, nodeName: string): PodEndpoint[] {
+  let index = podsByNode.get(group);
+  if (!index) {
+    index = new Map();
+    for (const pod of group.pods) {
+      if (pod.nodeName === undefined) continue;
+      const list = index.get(pod.nodeName);
+      if (list) list.push(pod);
+      else index.set(pod.nodeName, [pod]);
+    }
+    podsByNode.set(group, index);
+  }
+  return index.get(nodeName) ?? [];
 }
 
 function usesIpv6(model: ReachModel): boolean {
