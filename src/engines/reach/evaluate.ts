@@ -19,8 +19,11 @@ export interface Tier {
   order?: number;
 }
 
-/** The policies that apply to one class in one direction, grouped by tier in evaluation order. */
-export type AppliedTiers = Array<{ tier: string; policies: CompiledPolicy[] }>;
+/**
+ * The policies that apply to one class in one direction, grouped by tier in evaluation order. `allowOnly`
+ * tells, per direction, whether every rule of the tier's policies is an Allow (Kubernetes policies are).
+ */
+export type AppliedTiers = Array<{ tier: string; policies: CompiledPolicy[]; allowOnly: Record<Direction, boolean> }>;
 
 export function groupByTier(policies: CompiledPolicy[], tierOrder: (tier: string) => number): AppliedTiers {
   const byTier = new Map<string, CompiledPolicy[]>();
@@ -31,7 +34,11 @@ export function groupByTier(policies: CompiledPolicy[], tierOrder: (tier: string
   }
   return [...byTier.entries()]
     .sort(([a], [b]) => tierOrder(a) - tierOrder(b) || (a < b ? -1 : a > b ? 1 : 0))
-    .map(([tier, list]) => ({ tier, policies: list.sort(comparePolicies) }));
+    .map(([tier, list]) => ({
+      tier,
+      policies: list.sort(comparePolicies),
+      allowOnly: { ingress: list.every((policy) => policy.rules.ingress.every((rule) => rule.action === 'Allow')), egress: list.every((policy) => policy.rules.egress.every((rule) => rule.action === 'Allow')) },
+    }));
 }
 
 /** The connections allowed in one direction between the local class and the remote peer. */
@@ -39,7 +46,14 @@ export function evaluateDirection(tiers: AppliedTiers, direction: Direction, loc
   if (tiers.length === 0) return profiles ? evaluateProfiles(profiles, direction, local, remote, ConnSet.ALL) : ConnSet.ALL;
   let pending = ConnSet.ALL;
   let allowed = ConnSet.NONE;
-  for (const { policies } of tiers) {
+  for (const { policies, allowOnly } of tiers) {
+    if (allowOnly[direction]) {
+      // With Allow rules only, the first match of each connection is an Allow, so the tier allows the union
+      // of what its matching rules cover and passes nothing on.
+      allowed = allowed.union(pending.intersect(allowedByAll(policies, direction, local, remote)));
+      pending = ConnSet.NONE;
+      break;
+    }
     let decided = ConnSet.NONE;
     let tierAllowed = ConnSet.NONE;
     let passed = ConnSet.NONE;
@@ -63,6 +77,18 @@ export function evaluateDirection(tiers: AppliedTiers, direction: Direction, loc
   }
   if (!profiles || pending.isEmpty()) return allowed.union(pending);
   return allowed.union(evaluateProfiles(profiles, direction, local, remote, pending));
+}
+
+function allowedByAll(policies: CompiledPolicy[], direction: Direction, local: EndpointClass, remote: Peer): ConnSet {
+  let result = ConnSet.NONE;
+  for (const policy of policies) {
+    for (const rule of policy.rules[direction]) {
+      if (!rule.matches(local, remote)) continue;
+      result = result.union(rule.connections(local, remote));
+      if (result.isAll()) return result;
+    }
+  }
+  return result;
 }
 
 /** Returns the part of `pending` that the profiles accept. Calico drops the rest at the end of the profiles. */
