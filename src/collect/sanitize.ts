@@ -54,3 +54,15 @@ export function commandDigest(command: string[]): string[] {
 export function isCommandDigest(command: string[]): boolean {
   return command.length === 1 && DIGEST.test(command[0] as string);
 }
+
+/** The text that replaces each value of an Istio `when` condition on a request attribute. */
+export const REMOVED_CONDITION_VALUE = '(removed)';
+
+/**
+ * True for an Istio AuthorizationPolicy `when` key on a request attribute (`request.headers[…]`,
+ * `request.auth.…`), whose values may be an API key, a token or another header value. The reachability
+ * engine evaluates connections, not requests, so it needs the key of such a condition but not its values.
+ */
+export function isRequestConditionKey(key: string): boolean {
+  return key.startsWith('request.');
+}

@@ -1,4 +1,4 @@
-import { commandDigest, serviceHostsIn } from '../collect/sanitize.js';
+import { REMOVED_CONDITION_VALUE, commandDigest, isRequestConditionKey, serviceHostsIn } from '../collect/sanitize.js';
 import type { AuthorizationCondition, AuthorizationRule, Container, PodSpec, Probe } from './schemas/kubernetes.js';
 import type { SafeContainer, SafeEnvVar, SafePodSpec } from './model.js';
 
@@ -81,6 +81,7 @@ export function safeAuthorizationPolicySpec<S extends { rules?: AuthorizationRul
 }
 
 function safeCondition(condition: AuthorizationCondition): AuthorizationCondition {
-  if (!condition.key.startsWith('request.')) return condition;
-  return { key: condition.key, ...(condition.values ? { values: condition.values.map(() => '(removed)') } : {}), ...(condition.notValues ? { notValues: condition.notValues.map(() => '(removed)') } : {}) };
+  if (!isRequestConditionKey(condition.key)) return condition;
+  const removed = (values: string[]) => values.map(() => REMOVED_CONDITION_VALUE);
+  return { key: condition.key, ...(condition.values ? { values: removed(condition.values) } : {}), ...(condition.notValues ? { notValues: removed(condition.notValues) } : {}) };
 }

@@ -2,15 +2,17 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BUILT_IN_RESOURCES, CALICO_GROUPS, METRICS_RESOURCE } from '../../src/collect/live/kubernetes.js';
+import { BUILT_IN_RESOURCES, CALICO_GROUPS, CALICO_RESOURCES, ISTIO_GROUPS, METRICS_RESOURCE } from '../../src/collect/live/kubernetes.js';
 import { exampleKubeResources } from '../collect/support/example.js';
+import { examplePolicyResources, istioResource } from '../collect/support/policy-kinds.js';
 import { collectFromMocks, type MockRun } from '../collect/support/run.js';
 import { REPO_ROOT } from '../support/corpora.js';
 
 // deploy/iam-policy.json and deploy/rbac.yaml must grant exactly what collection uses. The calls are
 // taken from the loopback servers while the real collector runs every code path: scoped to a cluster,
-// the whole region, an assumed role, and Calico through its API server and through its CRDs. A call the
-// code adds without a permission, or a permission that nothing uses any more, fails here.
+// the whole region, an assumed role, Calico through its API server and through its CRDs, and Istio
+// AuthorizationPolicies in v1 and v1beta1. A call the code adds without a permission, or a permission
+// that nothing uses any more, fails here.
 
 const IAM_PREFIX = { ec2: 'ec2', elbv2: 'elasticloadbalancing', eks: 'eks', sts: 'sts' } as const;
 
@@ -19,9 +21,10 @@ let runs: MockRun[];
 beforeAll(async () => {
   const crdCalico = exampleKubeResources()
     .filter((resource) => resource.group !== 'projectcalico.org')
-    .concat(['networkpolicies', 'globalnetworkpolicies', 'networksets', 'globalnetworksets'].map((resource) => ({ group: 'crd.projectcalico.org', version: 'v1', resource, listKind: 'List', custom: true, items: [] })));
+    .concat(CALICO_RESOURCES.map(({ resource }) => ({ group: 'crd.projectcalico.org', version: 'v1', resource, listKind: 'List', custom: true, items: [] })))
+    .concat([istioResource('v1beta1')]);
   runs = await Promise.all([
-    collectFromMocks(),
+    collectFromMocks({ kubeResources: examplePolicyResources('v1') }),
     collectFromMocks({ cluster: false }),
     collectFromMocks({ roleArn: 'arn:aws:iam::111122223333:role/rampart-reader', kubeResources: crdCalico }),
   ]);
@@ -80,8 +83,9 @@ describe('deploy/rbac.yaml', () => {
 
   it('lists the same resources as the collector table', () => {
     const table = [...BUILT_IN_RESOURCES, METRICS_RESOURCE].map((resource) => `${resource.group}/${resource.resource}`);
-    const calico = CALICO_GROUPS.flatMap(({ group }) => ['networkpolicies', 'globalnetworkpolicies', 'networksets', 'globalnetworksets'].map((resource) => `${group}/${resource}`));
-    expect([...grants('list')].filter((grant) => !authorisationOnly.has(grant)).sort()).toEqual([...table, ...calico].sort());
+    const calico = CALICO_GROUPS.flatMap(({ group }) => CALICO_RESOURCES.map(({ resource }) => `${group}/${resource}`));
+    const istio = [...new Set(ISTIO_GROUPS.map(({ group }) => `${group}/authorizationpolicies`))];
+    expect([...grants('list')].filter((grant) => !authorisationOnly.has(grant)).sort()).toEqual([...table, ...calico, ...istio].sort());
   });
 
   it('grants get and list only, never on Secrets or ConfigMaps', () => {

@@ -77,9 +77,9 @@ export function uncollectedLines(manifest: SnapshotManifest): string[] {
     .map((kind) => `${kind.source}${kind.region ? ` ${kind.region}` : ''} ${kind.api}: ${kind.status}: ${kind.error ?? ''}`.trimEnd());
 }
 
-/** Calico and the metrics API are installed on some clusters only; their absence is expected, not an error. */
+/** Calico, Istio and the metrics API are installed on some clusters only, so their absence is expected and no error. */
 function isOptionalApi(kind: KindRecord): boolean {
-  return kind.kind.startsWith('Calico') || kind.kind === 'PodMetrics';
+  return kind.kind.startsWith('Calico') || kind.kind === 'AuthorizationPolicy' || kind.kind === 'PodMetrics';
 }
 
 function serialise(outputs: Map<string, PendingOutput>): CollectedFile[] {

@@ -36,6 +36,7 @@ const CORE_LISTERS: Record<string, CoreLister> = {
 export const BUILT_IN_RESOURCES: ResourceType[] = [
   { kind: 'Namespace', apiKind: 'Namespace', group: '', version: 'v1', resource: 'namespaces', file: 'kubernetes/cluster.json' },
   { kind: 'Node', apiKind: 'Node', group: '', version: 'v1', resource: 'nodes', file: 'kubernetes/cluster.json' },
+  { kind: 'IngressClass', apiKind: 'IngressClass', group: 'networking.k8s.io', version: 'v1', resource: 'ingressclasses', file: 'kubernetes/cluster.json' },
   { kind: 'Pod', apiKind: 'Pod', group: '', version: 'v1', resource: 'pods', file: 'kubernetes/workloads.json' },
   { kind: 'Service', apiKind: 'Service', group: '', version: 'v1', resource: 'services', file: 'kubernetes/workloads.json' },
   { kind: 'EndpointSlice', apiKind: 'EndpointSlice', group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices', file: 'kubernetes/workloads.json' },
@@ -61,12 +62,30 @@ export const CALICO_GROUPS = [
   { group: 'crd.projectcalico.org', version: 'v1' },
 ] as const;
 
-const CALICO_RESOURCES = [
+/**
+ * Calico resources, listed from the API group chosen above. On the Kubernetes datastore Calico generates
+ * Profiles from Namespaces and ServiceAccounts and stores none as custom resources. So only the Calico
+ * API server lists them, and a `crd.projectcalico.org` collection usually has none.
+ */
+export const CALICO_RESOURCES = [
   { kind: 'CalicoNetworkPolicy', apiKind: 'NetworkPolicy', resource: 'networkpolicies' },
   { kind: 'CalicoGlobalNetworkPolicy', apiKind: 'GlobalNetworkPolicy', resource: 'globalnetworkpolicies' },
   { kind: 'CalicoNetworkSet', apiKind: 'NetworkSet', resource: 'networksets' },
   { kind: 'CalicoGlobalNetworkSet', apiKind: 'GlobalNetworkSet', resource: 'globalnetworksets' },
-];
+  { kind: 'CalicoProfile', apiKind: 'Profile', resource: 'profiles' },
+] as const;
+
+/**
+ * Istio's AuthorizationPolicy API, in the order of preference. Every served version of a custom resource
+ * lists the same stored objects, so only the first served version is read. Istio releases without v1
+ * serve `v1beta1` only.
+ */
+export const ISTIO_GROUPS = [
+  { group: 'security.istio.io', version: 'v1' },
+  { group: 'security.istio.io', version: 'v1beta1' },
+] as const;
+
+const ISTIO_RESOURCE = { kind: 'AuthorizationPolicy', apiKind: 'AuthorizationPolicy', resource: 'authorizationpolicies', file: 'kubernetes/istio.yaml' };
 
 export const METRICS_RESOURCE: ResourceType = { kind: 'PodMetrics', apiKind: 'PodMetrics', group: 'metrics.k8s.io', version: 'v1beta1', resource: 'pods', file: 'kubernetes/pod-metrics.json' };
 
@@ -90,8 +109,14 @@ export async function collectKubernetes(options: KubernetesCollectOptions, sink:
     resources.push(...CALICO_RESOURCES.map((entry) => ({ ...entry, group: calico.group, version: calico.version, file: 'kubernetes/calico.yaml' })));
   } else {
     for (const entry of CALICO_RESOURCES) {
-      sink.record(kubeRecord(entry.kind, `list ${entry.resource}.projectcalico.org`, 'not-found', 0, [], 'the API server serves neither projectcalico.org/v3 nor crd.projectcalico.org/v1: Calico policies are not installed'));
+      sink.record(kubeRecord(entry.kind, `list ${entry.resource}.projectcalico.org`, 'not-found', 0, [], 'the API server serves neither projectcalico.org/v3 nor crd.projectcalico.org/v1: Calico is not installed'));
     }
+  }
+  const istio = ISTIO_GROUPS.find((candidate) => groups.has(`${candidate.group}/${candidate.version}`));
+  if (istio) {
+    resources.push({ ...ISTIO_RESOURCE, group: istio.group, version: istio.version });
+  } else {
+    sink.record(kubeRecord(ISTIO_RESOURCE.kind, `list ${ISTIO_RESOURCE.resource}.security.istio.io`, 'not-found', 0, [], 'the API server serves neither security.istio.io/v1 nor security.istio.io/v1beta1: Istio is not installed'));
   }
   if (groups.has(`${METRICS_RESOURCE.group}/${METRICS_RESOURCE.version}`)) resources.push(METRICS_RESOURCE);
   else sink.record(kubeRecord(METRICS_RESOURCE.kind, 'list pods.metrics.k8s.io', 'not-found', 0, [], 'the API server does not serve metrics.k8s.io/v1beta1: metrics-server (or another metrics API provider) is not running'));
@@ -121,7 +146,12 @@ export async function collectKubernetes(options: KubernetesCollectOptions, sink:
     sink.addOutput(file, kubectlList(items), file.endsWith('.yaml') ? 'yaml' : 'json');
   }
 
-  return { context, ...(server ? { server } : {}), ...(calico ? { calicoApiGroup: `${calico.group}/${calico.version}` } : {}) };
+  return {
+    context,
+    ...(server ? { server } : {}),
+    ...(calico ? { calicoApiGroup: `${calico.group}/${calico.version}` } : {}),
+    ...(istio ? { istioApiGroup: `${istio.group}/${istio.version}` } : {}),
+  };
 }
 
 // --- configuration --------------------------------------------------------------------------------

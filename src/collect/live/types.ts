@@ -76,7 +76,7 @@ export interface SnapshotManifest {
   rampartVersion: string;
   collectedAt: string;
   aws: { account?: string; callerArn?: string; regions: string[]; cluster?: string; vpcs: Record<string, string>; profile?: string; roleArn?: string } | null;
-  kubernetes: { context?: string; server?: string; calicoApiGroup?: string } | null;
+  kubernetes: { context?: string; server?: string; calicoApiGroup?: string; istioApiGroup?: string } | null;
   /** IAM actions the collection sent, for comparison with the policy it ran under. */
   awsActions: string[];
   kinds: KindRecord[];

@@ -45,6 +45,52 @@ const cronJob = {
   spec: { schedule: '0 2 * * *', jobTemplate: { spec: { template: { spec: { containers: [container], restartPolicy: 'OnFailure' } } } } },
 };
 
+const API_KEY = 'EXAMPLE-NOT-A-REAL-API-KEY';
+const requireKey = {
+  selector: { matchLabels: { app: 'app' } },
+  action: 'ALLOW',
+  rules: [
+    {
+      from: [{ source: { requestPrincipals: ['https://issuer.example.org/*'] } }],
+      when: [
+        { key: 'request.headers[x-api-key]', values: [API_KEY, `${API_KEY}-2`] },
+        { key: 'request.auth.claims[groups]', notValues: ['contractors'] },
+        { key: 'source.namespace', values: ['ingress-nginx'] },
+        { key: 'destination.port', notValues: ['15020'] },
+      ],
+    },
+    { to: [{ operation: { ports: ['8080'] } }] },
+  ],
+};
+
+const authorizationPolicy = {
+  apiVersion: 'security.istio.io/v1',
+  kind: 'AuthorizationPolicy',
+  metadata: { name: 'require-api-key', namespace: 'hie-prod-34', annotations: { 'kubectl.kubernetes.io/last-applied-configuration': JSON.stringify({ spec: requireKey }) } },
+  spec: requireKey,
+};
+
+// Every field of a discovery.k8s.io/v1 EndpointSlice, with one endpoint that is not ready.
+const endpointSlice = {
+  apiVersion: 'discovery.k8s.io/v1',
+  kind: 'EndpointSlice',
+  metadata: { name: 'app-x7k2p', namespace: 'hie-prod-34', labels: { 'kubernetes.io/service-name': 'app', 'endpointslice.kubernetes.io/managed-by': 'endpointslice-controller.k8s.io' } },
+  addressType: 'IPv4',
+  endpoints: [
+    {
+      addresses: ['192.168.42.17'],
+      conditions: { ready: true, serving: true, terminating: false },
+      hostname: 'app-0',
+      nodeName: 'ip-10-65-9-141.eu-west-2.compute.internal',
+      zone: 'eu-west-2b',
+      hints: { forZones: [{ name: 'eu-west-2b' }] },
+      targetRef: { kind: 'Pod', name: 'app-0', namespace: 'hie-prod-34', uid: 'b3f1c7d2-6a4e-4b9f-8c1d-2e7a9f0b5c31', resourceVersion: '45100022' },
+    },
+    { addresses: ['192.168.42.18'], conditions: { ready: false, serving: false, terminating: true }, targetRef: { kind: 'Pod', name: 'app-1', namespace: 'hie-prod-34' } },
+  ],
+  ports: [{ name: 'http', port: 8080, protocol: 'TCP', appProtocol: 'http' }],
+};
+
 describe('sanitizeObject', () => {
   it('leaves no credential in a pod, deployment or cron job', () => {
     for (const object of [pod, deployment, cronJob]) expect(JSON.stringify(sanitizeObject(object))).not.toContain(PASSWORD);
@@ -88,13 +134,56 @@ describe('sanitizeObject', () => {
     expect(sanitizeObject(service)).toEqual({ ...service, metadata: { name: 's', namespace: 'n', annotations: { 'meta.helm.sh/release-name': 'app' } } });
   });
 
-  // The point of reducing rather than deleting: the inventory builds the same model from both forms.
+  it('replaces request condition values as the inventory does', () => {
+    const sanitized = sanitizeObject(authorizationPolicy) as { metadata: { annotations?: unknown }; spec: typeof requireKey };
+    expect(JSON.stringify(sanitized)).not.toContain(API_KEY);
+    expect(sanitized.metadata.annotations).toEqual({});
+    expect(sanitized.spec.rules[0]?.when).toEqual([
+      { key: 'request.headers[x-api-key]', values: ['(removed)', '(removed)'] },
+      { key: 'request.auth.claims[groups]', notValues: ['(removed)'] },
+      { key: 'source.namespace', values: ['ingress-nginx'] },
+      { key: 'destination.port', notValues: ['15020'] },
+    ]);
+    expect(sanitized.spec.rules[0]?.from).toEqual(requireKey.rules[0]?.from);
+    expect(sanitized.spec.rules[1]).toEqual(requireKey.rules[1]);
+  });
+
+  it('keeps the EndpointSlice fields the inventory reads', () => {
+    const sanitized = sanitizeObject(endpointSlice);
+    expect(sanitized).toEqual({
+      apiVersion: 'discovery.k8s.io/v1',
+      kind: 'EndpointSlice',
+      metadata: endpointSlice.metadata,
+      addressType: 'IPv4',
+      endpoints: [
+        { addresses: ['192.168.42.17'], targetRef: { kind: 'Pod', name: 'app-0', namespace: 'hie-prod-34' } },
+        { addresses: ['192.168.42.18'], targetRef: { kind: 'Pod', name: 'app-1', namespace: 'hie-prod-34' } },
+      ],
+      ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
+    });
+  });
+
+  it('keeps malformed EndpointSlice entries for the inventory to report', () => {
+    const malformed = { ...endpointSlice, endpoints: ['192.168.42.17', null], ports: 'http' };
+    const sanitized = sanitizeObject(malformed);
+    expect(sanitized.endpoints).toEqual(['192.168.42.17', null]);
+    expect(sanitized.ports).toBe('http');
+  });
+
+  // The point of reducing rather than deleting: the inventory builds the same model from both forms. A
+  // field that the EndpointSlice schema starts to read and the reduction drops fails here.
   it('gives the inventory the same model as the original', () => {
-    const original = loadDocuments({ 'k.json': [pod, deployment, cronJob] });
-    const reduced = loadDocuments({ 'k.json': [pod, deployment, cronJob].map(sanitizeObject) });
+    const objects = [pod, deployment, cronJob, authorizationPolicy, endpointSlice];
+    const original = loadDocuments({ 'k.json': objects });
+    const reduced = loadDocuments({ 'k.json': objects.map(sanitizeObject) });
+    expect(original.problems).toEqual([]);
     expect(reduced.problems).toEqual(original.problems);
     expect(reduced.inventory.data.pods).toEqual(original.inventory.data.pods);
     expect(reduced.inventory.data.deployments).toEqual(original.inventory.data.deployments);
     expect(reduced.inventory.data.cronJobs).toEqual(original.inventory.data.cronJobs);
+    expect(reduced.inventory.data.authorizationPolicies).toHaveLength(1);
+    expect(reduced.inventory.data.authorizationPolicies).toEqual(original.inventory.data.authorizationPolicies);
+    expect(reduced.inventory.data.endpointSlices).toHaveLength(1);
+    expect(reduced.inventory.data.endpointSlices).toEqual(original.inventory.data.endpointSlices);
   });
 });

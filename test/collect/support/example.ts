@@ -87,6 +87,8 @@ export function exampleKubeResources(): KubeResourceData[] {
     const resource = pluralOf(kind);
     if (!byResource.has(`projectcalico.org/v3/${resource}`)) byResource.set(`projectcalico.org/v3/${resource}`, { group: 'projectcalico.org', version: 'v3', resource, listKind: `${kind}List`, items: [] });
   }
+  // Every API server since Kubernetes 1.19 serves networking.k8s.io/v1 IngressClasses, and the example cluster has none.
+  if (!byResource.has('networking.k8s.io/v1/ingressclasses')) byResource.set('networking.k8s.io/v1/ingressclasses', { group: 'networking.k8s.io', version: 'v1', resource: 'ingressclasses', listKind: 'IngressClassList', items: [] });
   return [...byResource.values()];
 }
 
