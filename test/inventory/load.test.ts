@@ -252,6 +252,36 @@ describe('secrets', () => {
   });
 });
 
+describe('EndpointSlices', () => {
+  it('keeps endpoint addresses, target references, conditions and ports only', async () => {
+    const slice = {
+      apiVersion: 'discovery.k8s.io/v1',
+      kind: 'EndpointSlice',
+      metadata: { name: 'db-7xk2p', namespace: 'shop', labels: { 'kubernetes.io/service-name': 'db' } },
+      addressType: 'IPv4',
+      endpoints: [
+        {
+          addresses: ['10.0.0.10'],
+          conditions: { ready: false, serving: true, terminating: true },
+          hostname: 'db-0',
+          nodeName: 'ip-10-0-0-1.eu-west-1.compute.internal',
+          zone: 'eu-west-1a',
+          hints: { forZones: [{ name: 'eu-west-1a' }] },
+          targetRef: { kind: 'Pod', name: 'db-0', namespace: 'shop', uid: '0f9c2a1e-5d3b-4c8a-9e7f-1a2b3c4d5e6f' },
+        },
+      ],
+      ports: [{ name: 'pg', port: 5432, protocol: 'TCP', appProtocol: 'postgresql' }, { name: 'unset', port: null, protocol: 'TCP' }],
+    };
+    const root = await writeSnapshot({ 'endpointslices.json': { apiVersion: 'v1', kind: 'List', items: [slice] } });
+    const { inventory } = await loadSnapshotFolder(root);
+    const [loaded] = inventory.data.endpointSlices;
+
+    expect(loaded?.endpoints).toEqual([{ addresses: ['10.0.0.10'], conditions: { ready: false, serving: true, terminating: true }, targetRef: { kind: 'Pod', name: 'db-0', namespace: 'shop' } }]);
+    expect(loaded?.ports).toEqual([{ name: 'pg', port: 5432, protocol: 'TCP' }, { name: 'unset', port: null, protocol: 'TCP' }]);
+    expect(loaded?.metadata.labels).toEqual({ 'kubernetes.io/service-name': 'db' });
+  });
+});
+
 describe('identity across API groups', () => {
   const meta = { name: 'db', namespace: 'shop' };
 

@@ -25,8 +25,8 @@ export const policyRuleNeverMatches: Check = {
       for (const direction of ['ingress', 'egress'] as const) {
         if (!policy.types.has(direction)) continue;
         policy.rules[direction].forEach((rule) => {
-          // A rule with a part the engine does not model (Calico `services`, HTTP matches) is listed in the
-          // coverage as not modelled; calling it dead would be a guess.
+          // A rule with a part the engine does not model (HTTP matches, a Service missing from the
+          // snapshot) is listed in the coverage as not modelled, because calling it dead would be a guess.
           if (rule.notModelled.length > 0) return;
           const reason = neverMatches(rule, selected, model.classes, allExternal);
           if (!reason) return;

@@ -9,12 +9,11 @@ const CONTAINER_LISTS = ['containers', 'initContainers', 'ephemeralContainers'] 
 const PROBES = ['livenessProbe', 'readinessProbe', 'startupProbe'] as const;
 const WORKLOAD_KINDS = new Set(['Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'Job', 'ReplicationController', 'PodTemplate']);
 
-// The EndpointSlice fields that the inventory's EndpointSlice schema reads. Endpoint conditions, node
-// names, zones, hostnames, topology hints and appProtocol are not written.
-// NOTE: a field the schema starts to read (endpoint conditions, say) must be added here, or collected
-// snapshots lack it. The model comparison in the sanitize tests fails until it is.
+// The EndpointSlice fields that the inventory's EndpointSlice schema reads. Node names, zones, hostnames,
+// topology hints and appProtocol are not written. A field the schema starts to read must be added here,
+// and the model comparison in the sanitize tests fails until it is.
 const ENDPOINT_SLICE_FIELDS = ['apiVersion', 'kind', 'metadata', 'addressType', 'endpoints', 'ports'];
-const ENDPOINT_FIELDS = ['addresses', 'targetRef'];
+const ENDPOINT_FIELDS = ['addresses', 'conditions', 'targetRef'];
 const TARGET_REF_FIELDS = ['kind', 'name', 'namespace'];
 const ENDPOINT_PORT_FIELDS = ['name', 'port', 'protocol'];
 

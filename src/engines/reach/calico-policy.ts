@@ -5,6 +5,7 @@ import { addressMatches, type CompileContext } from './context.js';
 import type { EndpointClass, NamedPort } from './endpoints.js';
 import { ConnSet, parseProtocol, PROTOCOL, protocolName, supportsPorts } from './ports.js';
 import type { Action, CompiledPolicy, CompiledRule, Direction, Peer } from './policy.js';
+import { servicePortsOf, type ServiceBackends } from './services.js';
 
 // Calico NetworkPolicy and GlobalNetworkPolicy (projectcalico.org/v3 and crd.projectcalico.org/v1), as the
 // resource reference describes them (https://docs.tigera.io/calico/latest/reference/resources/networkpolicy):
@@ -19,6 +20,14 @@ import type { Action, CompiledPolicy, CompiledRule, Direction, Peer } from './po
 // - `nets`/`notNets` match addresses; selectors also match NetworkSets (namespaced) and GlobalNetworkSets
 //   (through `namespaceSelector: global()` or a global policy) by their labels.
 // - doNotTrack and preDNAT policies apply only to host endpoints, which Rampart does not model.
+// - `services` matches the endpoints of a Kubernetes Service (see services.ts), by address as Felix's IP
+//   sets do: a source match by the endpoint addresses, a destination match by address and the endpoint's
+//   ports. libcalico-go's validator (lib/validator/v3) rejects these uses, which the engine reports and
+//   lets match nothing:
+//   - `services` next to selector, notSelector, namespaceSelector, serviceAccounts, nets or notNets;
+//   - destination ports or notPorts next to destination services;
+//   - services in an egress rule's source or an ingress rule's destination;
+//   - a match without a name, and in a GlobalNetworkPolicy one without a namespace.
 
 const ACTIONS: Record<string, Action> = { allow: 'Allow', deny: 'Deny', pass: 'Pass', log: 'Log' };
 const PORT_PROTOCOLS = [PROTOCOL.TCP, PROTOCOL.UDP, PROTOCOL.SCTP, PROTOCOL.UDPLite];
@@ -68,7 +77,7 @@ export function compileCalicoPolicy(policy: m.CalicoPolicy, id: number, context:
       return true;
     });
 
-  const scope: Scope = { namespace, label };
+  const scope: Scope = { kind: global ? 'GlobalNetworkPolicy' : 'NetworkPolicy', namespace, label };
   const rules: Record<Direction, CompiledRule[]> = {
     ingress: (spec.ingress ?? []).flatMap((rule, index) => compileRule('ingress', index, rule, scope, context)),
     egress: (spec.egress ?? []).flatMap((rule, index) => compileRule('egress', index, rule, scope, context)),
@@ -96,7 +105,8 @@ export function compileCalicoPolicy(policy: m.CalicoPolicy, id: number, context:
 }
 
 interface Scope {
-  /** The policy's namespace; undefined for global policies. */
+  kind: 'NetworkPolicy' | 'GlobalNetworkPolicy' | 'Profile';
+  /** The policy's namespace; undefined for global policies and Profiles. */
   namespace?: string;
   label: string;
 }
@@ -107,7 +117,7 @@ interface Scope {
  * namespaceSelector matches endpoints of every namespace.
  */
 export function compileClusterRules(direction: Direction, rules: CalicoRule[], label: string, context: CompileContext): CompiledRule[] {
-  return rules.flatMap((rule, index) => compileRule(direction, index, rule, { label }, context));
+  return rules.flatMap((rule, index) => compileRule(direction, index, rule, { kind: 'Profile', label }, context));
 }
 
 function compileRule(direction: Direction, index: number, rule: CalicoRule, scope: Scope, context: CompileContext): CompiledRule[] {
@@ -121,6 +131,11 @@ function compileRule(direction: Direction, index: number, rule: CalicoRule, scop
 
   const source = asEntity(rule.source);
   const destination = asEntity(rule.destination);
+  const rejected = rejectedServiceUse(direction, source, destination, scope);
+  if (rejected) {
+    notModelled.push(`${where} ${rejected}, which Calico rejects; the rule matches nothing`);
+    return [{ direction, index, action, matches: () => false, connections: () => ConnSet.NONE, summary: describeRule(action, rule, direction), remoteAddressSets: [], namesPods: false, notModelled }];
+  }
   const remoteEntity = direction === 'ingress' ? source : destination;
   const localEntity = direction === 'ingress' ? destination : source;
   const remote = compileEntity(remoteEntity, scope, context, `${where} ${direction === 'ingress' ? 'source' : 'destination'}`, notModelled);
@@ -132,6 +147,9 @@ function compileRule(direction: Direction, index: number, rule: CalicoRule, scop
 
   const ipVersion = rule.ipVersion === 4 || rule.ipVersion === 6 ? rule.ipVersion : undefined;
   const connections = compileConnections(rule, destination, where, notModelled);
+  // A destination Service match also limits the ports, to those of the destination's endpoints.
+  const destinationService = (direction === 'ingress' ? local : remote).service;
+  const services = [remote.service?.key, local.service?.key].filter((key): key is string => key !== undefined);
 
   const familyOk = (peer: Peer): boolean => {
     if (!ipVersion) return true;
@@ -145,18 +163,45 @@ function compileRule(direction: Direction, index: number, rule: CalicoRule, scop
       index,
       action,
       matches: (localClass, remotePeer) => familyOk(remotePeer) && remote.test(remotePeer) && local.test({ kind: 'class', cls: localClass }),
-      connections: (localClass, remotePeer) => connections(direction === 'ingress' ? localClass : remotePeer.kind === 'class' ? remotePeer.cls : undefined),
+      connections: (localClass, remotePeer) => {
+        const destinationClass = direction === 'ingress' ? localClass : classOf(remotePeer);
+        const covered = connections(destinationClass);
+        if (!destinationService) return covered;
+        if (destinationClass) return covered.intersect(servicePortsOf(destinationService, destinationClass));
+        return remotePeer.kind === 'external' ? covered.intersect(servicePortsOf(destinationService, remotePeer.range)) : ConnSet.NONE;
+      },
       summary: describeRule(action, rule, direction),
       remoteAddressSets: remote.addressSets,
+      ...(remote.serviceAddressSets.length > 0 ? { remoteServiceAddressSets: remote.serviceAddressSets } : {}),
+      ...(services.length > 0 ? { services } : {}),
       namesPods: remote.namesPods,
       notModelled,
     },
   ];
 }
 
+function classOf(peer: Peer): EndpointClass | undefined {
+  return peer.kind === 'class' ? peer.cls : undefined;
+}
+
+/** Describes a use of `services` that libcalico-go's validator rejects for the whole rule, or returns undefined. */
+function rejectedServiceUse(direction: Direction, source: Entity, destination: Entity, scope: Scope): string | undefined {
+  // The validator checks these two for NetworkPolicy and GlobalNetworkPolicy only.
+  if (scope.kind !== 'Profile') {
+    if (direction === 'egress' && isPresent(source.services)) return 'matches services in the source of an egress rule';
+    if (direction === 'ingress' && isPresent(destination.services)) return 'matches services in the destination of an ingress rule';
+  }
+  const listsPorts = (Array.isArray(destination.ports) && destination.ports.length > 0) || (Array.isArray(destination.notPorts) && destination.notPorts.length > 0);
+  if (isPresent(destination.services) && listsPorts) return 'lists destination ports or notPorts next to a destination services match (whose ports come from the Service)';
+  return undefined;
+}
+
 interface CompiledEntity {
   test(peer: Peer): boolean;
   addressSets: AddressSet[];
+  /** The Service a `services` match names, when the match is valid. */
+  service?: ServiceBackends;
+  serviceAddressSets: AddressSet[];
   namesPods: boolean;
 }
 
@@ -173,15 +218,14 @@ function compileEntity(entity: Entity, scope: Scope, context: CompileContext, wh
   const accountNames = Array.isArray(serviceAccounts.names) ? serviceAccounts.names.filter((name): name is string => typeof name === 'string') : undefined;
   const accountSelector = typeof serviceAccounts.selector === 'string' ? parseOrNothing(serviceAccounts.selector, `${where} serviceAccounts selector`, notModelled) : undefined;
   if (accountSelector && !context.serviceAccountLabelsFromProfiles) warnAboutServiceAccountLabels(accountSelector, `${where} serviceAccounts selector`, notModelled);
-  const services = asEntity(entity.services);
-  const hasServices = Object.keys(services).length > 0;
-  if (hasServices) notModelled.push(`${where} matches Kubernetes Services, which Rampart does not model; the rule matches no endpoint`);
+  const hasServices = isPresent(entity.services);
+  const service = hasServices ? serviceMatchOf(entity, scope, context, where, notModelled) : undefined;
 
   const nets = addressList(entity.nets, `${where} nets`, notModelled);
   const notNets = addressList(entity.notNets, `${where} notNets`, notModelled);
   const labelBased = hasSelector || hasNotSelector || hasNamespaceSelector || hasServiceAccounts || hasServices;
   const addressSets = [nets, notNets].filter((set): set is AddressSet => set !== undefined);
-  const invalid = (hasSelector && !selector) || (hasNotSelector && !notSelector) || (hasNamespaceSelector && !namespaceSelector);
+  const invalid = (hasSelector && !selector) || (hasNotSelector && !notSelector) || (hasNamespaceSelector && !namespaceSelector) || (hasServices && !service);
 
   // Namespace scope: a namespaceSelector picks namespaces (and global objects with global()); without one,
   // a namespaced policy means its own namespace and a global policy every namespace.
@@ -194,7 +238,10 @@ function compileEntity(entity: Entity, scope: Scope, context: CompileContext, wh
   const podTable = context.cache.table(`calico-entity|${scope.namespace ?? '*'}|${JSON.stringify([entity.selector, entity.notSelector, entity.namespaceSelector, entity.serviceAccounts, entity.services])}`);
   const podMatchesLabels = (cls: EndpointClass): boolean =>
     podTable.get(cls, () => {
-      if (invalid || hasServices || cls.hostNetwork) return false;
+      if (invalid) return false;
+      // Felix matches a Service by its endpoint addresses, so a host-network pod matches by its node address.
+      if (service) return cls.services.has(service.key);
+      if (cls.hostNetwork) return false;
       if (!inNamespace(cls.namespace, cls.calicoNamespaceLabels)) return false;
       if (selector && !matchesCalicoSelector(selector, { labels: cls.calicoLabels })) return false;
       if (notSelector && matchesCalicoSelector(notSelector, { labels: cls.calicoLabels })) return false;
@@ -227,6 +274,7 @@ function compileEntity(entity: Entity, scope: Scope, context: CompileContext, wh
   const describe = () => `nets of ${where}`;
   const test = (peer: Peer): boolean => {
     if (invalid) return false;
+    if (service && peer.kind === 'external') return service.externalAddresses.containsRange(peer.range);
     if (peer.kind === 'external') {
       if (labelBased && !setAddresses.containsRange(peer.range)) return false;
       if (nets && !nets.containsRange(peer.range)) return false;
@@ -245,7 +293,54 @@ function compileEntity(entity: Entity, scope: Scope, context: CompileContext, wh
     return true;
   };
 
-  return { test, addressSets, namesPods: labelBased || (!nets && !notNets) || context.ipBlocksMatchPods };
+  const serviceAddressSets = service ? service.externalGroups.map((group) => group.addresses) : [];
+  return { test, addressSets, ...(service ? { service } : {}), serviceAddressSets, namesPods: labelBased || (!nets && !notNets) || context.ipBlocksMatchPods };
+}
+
+/**
+ * Resolves the Service a `services` match names: its namespace defaults to a NetworkPolicy's own, as the
+ * resource reference states. Returns undefined, with the reason in notModelled, for a match Calico rejects
+ * or that names no Service.
+ */
+function serviceMatchOf(entity: Entity, scope: Scope, context: CompileContext, where: string, notModelled: string[]): ServiceBackends | undefined {
+  const combined = SERVICE_EXCLUSIVE_FIELDS.filter((field) => isPresent(entity[field]));
+  if (combined.length > 0) {
+    notModelled.push(`${where} combines services with ${combined.join(', ')}, which Calico rejects; the rule matches nothing`);
+    return undefined;
+  }
+  const services = asEntity(entity.services);
+  const name = typeof services.name === 'string' ? services.name : '';
+  if (name === '') {
+    notModelled.push(`${where} matches services without a name, which Calico rejects; the rule matches nothing`);
+    return undefined;
+  }
+  let namespace = typeof services.namespace === 'string' && services.namespace !== '' ? services.namespace : undefined;
+  if (namespace === undefined) {
+    if (scope.kind === 'GlobalNetworkPolicy') {
+      notModelled.push(`${where} matches Service ${name} without a namespace, which Calico rejects in a GlobalNetworkPolicy; the rule matches nothing`);
+      return undefined;
+    }
+    if (scope.kind === 'Profile') {
+      notModelled.push(`${where} matches Service ${name} without a namespace, and a Profile has none to default to; the rule matches nothing`);
+      return undefined;
+    }
+    // NOTE: this default follows the ServiceMatch field's documentation. The libcalico-go rule conversion
+    // and Felix rule scanner that were read pass an empty namespace on unchanged, so it is not confirmed.
+    namespace = scope.namespace ?? 'default';
+  }
+  const backends = context.services.backends(namespace, name);
+  if (backends.resolution === 'no-endpoints') notModelled.push(`${where} matches Service ${backends.key}, which ${backends.reason}; it matches no endpoint`);
+  return backends;
+}
+
+/** Entity fields that libcalico-go's validator rejects next to `services`. */
+const SERVICE_EXCLUSIVE_FIELDS = ['selector', 'notSelector', 'namespaceSelector', 'serviceAccounts', 'nets', 'notNets'] as const;
+
+/** Tells whether an entity field counts as set for the validator: a non-empty string or list, or any object. */
+function isPresent(value: unknown): boolean {
+  if (value === undefined || value === null) return false;
+  if (typeof value === 'string' || Array.isArray(value)) return value.length > 0;
+  return true;
 }
 
 /** Compiles the connections a rule covers, given the destination pod (for named ports) or none (an outside address). */
@@ -407,7 +502,7 @@ function describeRule(action: Action, rule: CalicoRule, direction: Direction): s
   if (rule.protocol !== undefined) parts.push(String(rule.protocol));
   if (rule.notProtocol !== undefined) parts.push(`not ${String(rule.notProtocol)}`);
   const remote = asEntity(direction === 'ingress' ? rule.source : rule.destination);
-  const fields = ['selector', 'notSelector', 'namespaceSelector', 'nets', 'notNets'].filter((key) => remote[key] !== undefined).map((key) => `${key} ${JSON.stringify(remote[key])}`);
+  const fields = ['selector', 'notSelector', 'namespaceSelector', 'nets', 'notNets', 'services'].filter((key) => remote[key] !== undefined).map((key) => `${key} ${JSON.stringify(remote[key])}`);
   parts.push(`${direction === 'ingress' ? 'from' : 'to'} ${fields.length > 0 ? fields.join(' and ') : 'anywhere'}`);
   const destination = asEntity(rule.destination);
   if (Array.isArray(destination.ports)) parts.push(`ports ${destination.ports.join(',')}`);

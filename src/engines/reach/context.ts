@@ -2,6 +2,7 @@ import type { SourceRef } from '../../inventory/source.js';
 import { AddressSet, type AddressRange } from './addresses.js';
 import type { EndpointClass } from './endpoints.js';
 import type { MatchCache, Peer } from './policy.js';
+import type { ServiceIndex } from './services.js';
 
 /** A Calico NetworkSet or GlobalNetworkSet: labelled addresses that rule selectors can match. */
 export interface CompiledNetworkSet {
@@ -31,6 +32,8 @@ export interface CompileContext {
    * only the service account's name is known.
    */
   serviceAccountLabelsFromProfiles: boolean;
+  /** The endpoints of the snapshot's Services, for Calico `services` rules. */
+  services: ServiceIndex;
   cache: MatchCache;
   /** Records something the engine met but does not model; repeated messages are kept once. */
   notice(message: string): void;

@@ -2,6 +2,7 @@ import type { Inventory } from '../../inventory/inventory.js';
 import type * as m from '../../inventory/model.js';
 import { safeAnnotations } from '../../inventory/sanitize.js';
 import { parseAddress, type Family } from './addresses.js';
+import type { ConnSet } from './ports.js';
 import { compareText } from '../../compare.js';
 
 // Pods as the reachability engine sees them: real pods from the snapshot, plus one pod synthesised per
@@ -35,7 +36,10 @@ export interface PodEndpoint {
   synthesised: boolean;
 }
 
-/** Pods that no policy can tell apart: same namespace, labels, named ports, service account and network mode. */
+/**
+ * Pods that no policy can tell apart: same namespace, labels, named ports, service account, network mode
+ * and Service memberships.
+ */
 export interface EndpointClass {
   id: number;
   namespace: string;
@@ -57,6 +61,11 @@ export interface EndpointClass {
   /** Calico profiles of the pod's workload endpoint, in order. Host-network pods have no endpoint and no profiles. */
   profiles: string[];
   namedPorts: NamedPort[];
+  /**
+   * The Services (`namespace/name`) whose endpoints include the class's pods, each with the ports the pods
+   * serve it on, as Calico `services` rules match them (see services.ts).
+   */
+  services: ReadonlyMap<string, ConnSet>;
   serviceAccount: string;
   hostNetwork: boolean;
   /** Whether Istio enforces AuthorizationPolicies on the pods and gives them a mesh identity (see istioMeshMode). */

@@ -24,7 +24,7 @@ import { IstioLayer } from './istio.js';
 import { compileKubernetesPolicy } from './kubernetes-policy.js';
 import type { LayerConnections, LayerDecision } from './layer.js';
 import { ConnSet } from './ports.js';
-import { MatchCache, type CompiledPolicy, type Direction, type Peer } from './policy.js';
+import { MatchCache, type CompiledPolicy, type CompiledRule, type Direction, type Peer } from './policy.js';
 import {
   chainProfiles,
   compileProfiles,
@@ -40,6 +40,7 @@ import {
   unprefixed,
   type CompiledProfile,
 } from './profiles.js';
+import { ServiceIndex, type ServiceBackends } from './services.js';
 
 export interface ReachOptions {
   /**
@@ -50,11 +51,12 @@ export interface ReachOptions {
   /**
    * A model of an inventory with the same pods, workloads and namespaces (one that differs only in its
    * policies, as inventoryWithPolicyChange builds) whose pods and classes this model reuses. They are
-   * reused only when the base model has the same ipBlocksMatchPods value, the same Calico Profile list
-   * (profiles label the classes) and address pieces at least as fine as this model's, because a finer
-   * partition is still sound. Otherwise the classes are rebuilt. When the classes are reused, so are the
-   * base's compiled policies for every policy object the two inventories share, its compiled profiles,
-   * and the policies assigned to each class that no added or removed policy selects.
+   * reused only when the base model has the same ipBlocksMatchPods value, the same Calico Profile list,
+   * the same Service and EndpointSlice lists, and address pieces at least as fine as this model's. Profiles
+   * label the classes and Service memberships split them, and a finer partition is still sound. Otherwise
+   * the classes are rebuilt. When the classes are reused, so are the base's compiled policies for every
+   * policy object the two inventories share, its compiled profiles, and the policies assigned to each
+   * class that no added or removed policy selects.
    */
   classesFrom?: ReachModel;
   /** Istio's root namespace (meshConfig.rootNamespace), whose AuthorizationPolicies apply in every namespace. Defaults to istio-system. */
@@ -118,6 +120,8 @@ export class ReachModel {
   /** Each class's profiles in evaluation order, undefined where only profiles that Calico generates apply. */
   private readonly profileChains: Array<CompiledProfile[] | undefined>;
   private readonly profileAssumption?: string;
+  /** The endpoints of the snapshot's Services, for Calico `services` rules. */
+  private readonly serviceIndex: ServiceIndex;
 
   constructor(
     readonly inventory: Inventory,
@@ -143,7 +147,9 @@ export class ReachModel {
     // Try to keep the base's classes and compiled policies first, and compile everything when that fails.
     // Profiles label the classes, so classes are reused only with the same Profile list.
     const sameProfiles = base !== undefined && base.inventory.data.calicoProfiles === inventory.data.calicoProfiles;
-    const shared = base && sameProfiles && base.ipBlocksMatchPods === this.ipBlocksMatchPods && base.inventory.data.calicoNetworkSets === inventory.data.calicoNetworkSets && sameNamespaces(base.namespaces, namespaces) ? base : undefined;
+    const sameServices = base !== undefined && base.inventory.data.services === inventory.data.services && base.inventory.data.endpointSlices === inventory.data.endpointSlices;
+    this.serviceIndex = base && sameServices ? base.serviceIndex : new ServiceIndex(inventory);
+    const shared = base && sameProfiles && sameServices && base.ipBlocksMatchPods === this.ipBlocksMatchPods && base.inventory.data.calicoNetworkSets === inventory.data.calicoNetworkSets && sameNamespaces(base.namespaces, namespaces) ? base : undefined;
     let firstId = shared ? shared.nextPolicyId : 0;
     let compiled = this.compilePolicies(inventory, objects, namespaces, firstId, shared);
     let addressPieces = piecesOf(compiled.policies, compiled.podProfiles, this.networkSets);
@@ -153,15 +159,16 @@ export class ReachModel {
       compiled = this.compilePolicies(inventory, objects, namespaces, firstId, undefined);
       addressPieces = piecesOf(compiled.policies, compiled.podProfiles, this.networkSets);
     }
-    if (!shared && base) reuse = sameProfiles && base.ipBlocksMatchPods === this.ipBlocksMatchPods && refines(base.classPieces, addressPieces);
+    if (!shared && base) reuse = sameProfiles && sameServices && base.ipBlocksMatchPods === this.ipBlocksMatchPods && refines(base.classPieces, addressPieces);
     const from = reuse ? (shared ?? base) : undefined;
     this.policies = compiled.policies;
     this.compiledProfiles = compiled.profiles;
     this.profiles = compiled.podProfiles;
     this.nextPolicyId = firstId + compiled.added;
     for (const policy of this.policies) for (const message of policy.notModelled) this.notice(message);
+    for (const message of serviceNotices(this.serviceIndex, [...this.policies, ...this.profiles])) this.notice(message);
 
-    const built = from ? { pods: from.pods, classes: from.classes } : buildClasses(inventory, namespaces, addressPieces, this.ipBlocksMatchPods);
+    const built = from ? { pods: from.pods, classes: from.classes } : buildClasses(inventory, namespaces, addressPieces, this.ipBlocksMatchPods, this.serviceIndex);
     this.classPieces = from ? from.classPieces : addressPieces;
     this.pods = built.pods;
     this.classes = built.classes;
@@ -218,6 +225,7 @@ export class ReachModel {
       networkSets: this.networkSets,
       ipBlocksMatchPods: this.ipBlocksMatchPods,
       serviceAccountLabelsFromProfiles: inventory.data.calicoProfiles.some((profile) => profile.metadata.name.startsWith(SERVICE_ACCOUNT_PROFILE_PREFIX)),
+      services: this.serviceIndex,
       cache: new MatchCache(),
       notice: (message) => this.notice(message),
     };
@@ -416,7 +424,7 @@ export class ReachModel {
       const rules = [...this.policies, ...this.profiles].flatMap((owner) => owner.rules[direction]);
       // AuthorizationPolicies test the addresses of sources, so they split the space for ingress only.
       const layerSets = direction === 'ingress' && this.istio ? this.istio.addressSets() : [];
-      pieces = partition([...rules.flatMap((rule) => rule.remoteAddressSets), ...layerSets, ...this.networkSets.map((set) => set.nets)]);
+      pieces = partition([...rules.flatMap((rule) => [...rule.remoteAddressSets, ...(rule.remoteServiceAddressSets ?? [])]), ...layerSets, ...this.networkSets.map((set) => set.nets)]);
       this.pieces[direction] = pieces;
     }
     return pieces;
@@ -555,7 +563,7 @@ function compileNetworkSets(inventory: Inventory, notice: (message: string) => v
   });
 }
 
-function buildClasses(inventory: Inventory, namespaces: KnownNamespace[], pieces: AddressRange[], ipBlocksMatchPods: boolean): { pods: PodEndpoint[]; classes: EndpointClass[] } {
+function buildClasses(inventory: Inventory, namespaces: KnownNamespace[], pieces: AddressRange[], ipBlocksMatchPods: boolean, services: ServiceIndex): { pods: PodEndpoint[]; classes: EndpointClass[] } {
   const namespaceByName = new Map(namespaces.map((namespace) => [namespace.name, namespace]));
   const profiles = profileIndex(inventory);
   const all: Array<{ pod: m.Pod; synthesised: boolean }> = [
@@ -579,7 +587,10 @@ function buildClasses(inventory: Inventory, namespaces: KnownNamespace[], pieces
     const namespaceLabels = known?.labels ?? { 'kubernetes.io/metadata.name': namespace };
     const mesh = istioMeshMode(pod, namespaceLabels);
     const ingressController = isIngressNginxController(pod);
-    const key = JSON.stringify([namespace, labels, namedPorts, serviceAccount, hostNetwork, addressKey, mesh ?? '', ingressController]);
+    // Service memberships come from EndpointSlices pod by pod, so pods with equal labels can still differ.
+    const memberships = services.membership(pod);
+    const membershipKey = [...memberships].map(([service, ports]) => `${service}=${ports.key()}`);
+    const key = JSON.stringify([namespace, labels, namedPorts, serviceAccount, hostNetwork, addressKey, mesh ?? '', ingressController, membershipKey]);
 
     let cls = classByKey.get(key);
     if (!cls) {
@@ -601,6 +612,7 @@ function buildClasses(inventory: Inventory, namespaces: KnownNamespace[], pieces
         calicoServiceAccountLabels: hostNetwork ? { 'projectcalico.org/name': serviceAccount } : unprefixed(SERVICE_ACCOUNT_LABEL_PREFIX, calicoLabels),
         profiles: hostNetwork ? [] : profileNamesOf(namespace, serviceAccount),
         namedPorts,
+        services: memberships,
         serviceAccount,
         hostNetwork,
         mesh,
@@ -633,6 +645,26 @@ function workloadOf(inventory: Inventory, pod: m.Pod, namespace: string): Worklo
   const owner = inventory.owningWorkload(pod);
   if (owner.kind === 'Node') return { kind: 'Pod', namespace, name: pod.metadata.name };
   return { kind: owner.kind, namespace, name: owner.name };
+}
+
+/**
+ * Says, for each Service that some rule matches by name, how its endpoints were found. Services without
+ * endpoints are reported by the rules that name them.
+ */
+function serviceNotices(index: ServiceIndex, owners: Array<{ rules: Record<Direction, CompiledRule[]> }>): string[] {
+  const keys = new Set<string>();
+  for (const owner of owners) for (const rule of [...owner.rules.ingress, ...owner.rules.egress]) for (const key of rule.services ?? []) keys.add(key);
+  const messages: string[] = [];
+  for (const key of keys) {
+    const slash = key.indexOf('/');
+    const backends: ServiceBackends = index.backends(key.slice(0, slash), key.slice(slash + 1));
+    if (backends.resolution === 'endpoint-slices') {
+      messages.push(`Calico rules match Service ${key} by the endpoints of its ${backends.sliceCount === 1 ? 'EndpointSlice' : `${backends.sliceCount} EndpointSlices`} in the snapshot`);
+    } else if (backends.resolution === 'selector') {
+      messages.push(`Calico rules match Service ${key} by its selector, because the snapshot has no EndpointSlice for it: its endpoints are taken to be the pods the selector matches, with target ports resolved on each pod`);
+    }
+  }
+  return messages;
 }
 
 /** Splits the address space at every CIDR that any rule (of a policy or a pod's profile) or network set names. */

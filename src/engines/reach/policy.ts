@@ -36,6 +36,13 @@ export interface CompiledRule {
   summary: string;
   /** Address sets the rule tests remote peers against, for splitting the address space. */
   remoteAddressSets: AddressSet[];
+  /**
+   * Service endpoint addresses outside the pods that the rule tests remote peers against. They split the
+   * address space outside the pods but not the pod classes, because pods match a Service by membership.
+   */
+  remoteServiceAddressSets?: AddressSet[];
+  /** The Services (`namespace/name`) the rule matches by name, for the model's notices. */
+  services?: string[];
   /** Whether any peer of the rule can match a pod (false for rules that only name addresses). */
   namesPods: boolean;
   notModelled: string[];

@@ -181,6 +181,10 @@ export const nodeSchema = z.object({
     .optional(),
 });
 
+/**
+ * discovery.k8s.io EndpointSlice. Of each endpoint only its addresses, target reference and conditions are
+ * kept; node names, zones and hints are dropped. A port whose number is null stands for no port.
+ */
 export const endpointSliceSchema = z.object({
   metadata: objectMetaSchema,
   addressType: z.string().optional(),
@@ -189,10 +193,11 @@ export const endpointSliceSchema = z.object({
       z.object({
         addresses: z.array(z.string()),
         targetRef: z.object({ kind: z.string().optional(), name: z.string().optional(), namespace: z.string().optional() }).optional(),
+        conditions: z.object({ ready: z.boolean().nullish(), serving: z.boolean().nullish(), terminating: z.boolean().nullish() }).optional(),
       }),
     )
     .nullish(),
-  ports: z.array(z.object({ name: z.string().optional(), port: z.number().int().optional(), protocol: z.string().optional() })).nullish(),
+  ports: z.array(z.object({ name: z.string().nullish(), port: z.number().int().nullish(), protocol: z.string().nullish() })).nullish(),
 });
 
 const networkPolicyPortSchema = z.object({ protocol: z.string().optional(), port: intOrString.optional(), endPort: z.number().int().optional() });

@@ -22,17 +22,28 @@ describe('policy-rule-never-matches', () => {
     expect(run(policyRuleNeverMatches, [...documents, policy]).findings).toEqual([]);
   });
 
-  it('leaves rules on unmodelled Services alone', () => {
-    // Calico's `destination.services` matches a Service's endpoints, which the engine does not model: the
-    // rule is listed in the coverage as not modelled rather than reported as dead.
-    const calico = {
-      apiVersion: 'projectcalico.org/v3',
-      kind: 'NetworkPolicy',
-      metadata: { name: 'api-egress', namespace: 'shop' },
-      spec: { selector: "app == 'web'", types: ['Egress'], egress: [{ action: 'Allow', protocol: 'TCP', destination: { services: { name: 'kubernetes', namespace: 'default' } } }] },
-    };
-    const outcome = run(policyRuleNeverMatches, [...documents, calico]);
+  const serviceEgress = (service: object) => ({
+    apiVersion: 'projectcalico.org/v3',
+    kind: 'NetworkPolicy',
+    metadata: { name: 'api-egress', namespace: 'shop' },
+    spec: { selector: "app == 'api'", types: ['Egress'], egress: [{ action: 'Allow', protocol: 'TCP', destination: { services: service } }] },
+  });
+  const webService = (selector: Record<string, string>) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'shop' }, spec: { selector, ports: [{ port: 80, protocol: 'TCP', targetPort: 'http' }] } });
+
+  it('leaves rules on Services the snapshot lacks alone', () => {
+    // The Service may exist in the cluster, so the rule is listed in the coverage rather than called dead.
+    const outcome = run(policyRuleNeverMatches, [...documents, serviceEgress({ name: 'kubernetes', namespace: 'default' })]);
     expect(outcome.findings).toEqual([]);
-    expect(outcome.notModelled?.join(' ')).toContain('Kubernetes Services');
+    expect(outcome.notModelled?.join(' ')).toContain('Service default/kubernetes, which is not in the snapshot');
+  });
+
+  it('accepts a services rule whose Service has endpoints', () => {
+    const outcome = run(policyRuleNeverMatches, [...documents, webService({ app: 'web' }), serviceEgress({ name: 'web' })]);
+    expect(outcome.findings).toEqual([]);
+  });
+
+  it('reports a services rule whose Service selects no pod', () => {
+    const outcome = run(policyRuleNeverMatches, [...documents, webService({ app: 'gone' }), serviceEgress({ name: 'web' })]);
+    expect(outcome.findings.map((finding) => finding.problem)).toEqual([expect.stringContaining('matches no pod of any namespace and no address')]);
   });
 });

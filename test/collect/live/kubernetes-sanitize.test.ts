@@ -156,8 +156,8 @@ describe('sanitizeObject', () => {
       metadata: endpointSlice.metadata,
       addressType: 'IPv4',
       endpoints: [
-        { addresses: ['192.168.42.17'], targetRef: { kind: 'Pod', name: 'app-0', namespace: 'hie-prod-34' } },
-        { addresses: ['192.168.42.18'], targetRef: { kind: 'Pod', name: 'app-1', namespace: 'hie-prod-34' } },
+        { addresses: ['192.168.42.17'], conditions: { ready: true, serving: true, terminating: false }, targetRef: { kind: 'Pod', name: 'app-0', namespace: 'hie-prod-34' } },
+        { addresses: ['192.168.42.18'], conditions: { ready: false, serving: false, terminating: true }, targetRef: { kind: 'Pod', name: 'app-1', namespace: 'hie-prod-34' } },
       ],
       ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
     });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { inventoryWithPolicyChange, reachModel, ReachModel, type PodEndpoint, type PolicyChange } from '../../../src/engines/reach/index.js';
 import { Inventory } from '../../../src/inventory/inventory.js';
-import { calicoPolicy, calicoProfile, load, namespace, networkPolicy, pod } from './support.js';
+import { calicoPolicy, calicoProfile, endpointSlice, load, namespace, networkPolicy, pod, service } from './support.js';
 
 // Checks, fixes and the CLI all ask reachModel for the same inventory, so the model is built once per
 // inventory and not once per finding.
@@ -171,6 +171,34 @@ describe('ReachModel classesFrom', () => {
     expect(reach.istio).toBeUndefined();
     expect(reach.ingressRoutes).toBeUndefined();
     expect(reach.layers({ kind: 'pod', pod: reach.pod('shop', 'web') as PodEndpoint }, { kind: 'pod', pod: reach.pod('shop', 'db') as PodEndpoint }).map((layer) => layer.layer)).toEqual(['policies']);
+  });
+
+  // db-0 and db-1 share labels, but only db-0 is an endpoint of the db Service, so they are two classes.
+  const dbService = service('shop', 'db', { selector: { app: 'db' }, ports: [{ name: 'pg', port: 5432, targetPort: 'pg' }] });
+  const dbSlice = endpointSlice('shop', 'db-7xk2p', 'db', [{ address: '10.0.1.1', pod: 'db' }], [{ name: 'pg', port: 5432 }]);
+  const secondDb = pod('shop', 'db-1', { labels: { app: 'db' }, ip: '10.0.1.9', ports: [{ name: 'pg', containerPort: 5432 }] });
+  const toDbService = calicoPolicy('NetworkPolicy', 'tool-to-db', { selector: "app == 'tool'", types: ['Egress'], egress: [{ action: 'Allow', destination: { services: { name: 'db', namespace: 'shop' } } }] }, 'ops') as Record<string, unknown>;
+
+  it('reuses classes split by Service membership', () => {
+    const { before, reused, fresh } = modelsAfter([...pods, secondDb, dbService, dbSlice], { add: [toDbService], remove: [] }, false);
+
+    expect(reused.classes).toBe(before.classes);
+    expect(before.classOf(before.pod('shop', 'db') as PodEndpoint)).not.toBe(before.classOf(before.pod('shop', 'db-1') as PodEndpoint));
+    expect(connectionTable(reused)).toEqual(connectionTable(fresh));
+    expect(connectionTable(reused)).not.toEqual(connectionTable(before));
+  });
+
+  it('rebuilds classes when the EndpointSlices differ', () => {
+    const inventory = load([...pods, secondDb, dbService, dbSlice, toDbService]).inventory;
+    const before = new ReachModel(inventory, { ipBlocksMatchPods: false });
+    const bothSlice = endpointSlice('shop', 'db-7xk2p', 'db', [{ address: '10.0.1.1', pod: 'db' }, { address: '10.0.1.9', pod: 'db-1' }], [{ name: 'pg', port: 5432 }]);
+    const moved = new Inventory({ ...inventory.data, endpointSlices: load([bothSlice]).inventory.data.endpointSlices });
+    const after = new ReachModel(moved, { ipBlocksMatchPods: false, classesFrom: before });
+    const fresh = new ReachModel(moved, { ipBlocksMatchPods: false });
+
+    expect(after.classes).not.toBe(before.classes);
+    expect(connectionTable(after)).toEqual(connectionTable(fresh));
+    expect(connectionTable(after)).not.toEqual(connectionTable(before));
   });
 
   it('compiles every policy again when the namespaces differ', () => {

@@ -20,6 +20,7 @@ export interface PodOptions {
   image?: string;
   env?: Array<{ name: string; value: string }>;
   owner?: { kind: string; name: string };
+  phase?: string;
 }
 
 export function pod(namespaceName: string, name: string, options: PodOptions = {}): object {
@@ -38,7 +39,7 @@ export function pod(namespaceName: string, name: string, options: PodOptions = {
       ...(options.nodeName ? { nodeName: options.nodeName } : {}),
       ...(options.serviceAccountName ? { serviceAccountName: options.serviceAccountName } : {}),
     },
-    status: { phase: 'Running', ...(options.ip ? { podIP: options.ip, podIPs: [{ ip: options.ip }] } : {}) },
+    status: { phase: options.phase ?? 'Running', ...(options.ip ? { podIP: options.ip, podIPs: [{ ip: options.ip }] } : {}) },
   };
 }
 
@@ -48,6 +49,61 @@ export function networkPolicy(namespaceName: string, name: string, spec: object)
 
 export function calicoPolicy(kind: 'NetworkPolicy' | 'GlobalNetworkPolicy', name: string, spec: object, namespaceName?: string): object {
   return { apiVersion: 'projectcalico.org/v3', kind, metadata: { name, ...(namespaceName ? { namespace: namespaceName } : {}) }, spec };
+}
+
+export interface ServicePortOptions {
+  name?: string;
+  port: number;
+  protocol?: string;
+  targetPort?: number | string;
+}
+
+/** Builds a Service as `kubectl get service -o yaml` prints it; without a selector it selects no pod. */
+export function service(namespaceName: string, name: string, options: { selector?: Record<string, string>; ports?: ServicePortOptions[]; type?: string; clusterIP?: string } = {}): object {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, namespace: namespaceName },
+    spec: {
+      type: options.type ?? 'ClusterIP',
+      clusterIP: options.clusterIP ?? '172.20.0.10',
+      ...(options.selector ? { selector: options.selector } : {}),
+      ports: (options.ports ?? []).map((port) => ({ protocol: 'TCP', targetPort: port.port, ...port })),
+    },
+  };
+}
+
+export interface SliceEndpoint {
+  address: string;
+  /** The pod the endpoint stands for; absent for endpoints that are not pods, such as the API server's. */
+  pod?: string;
+  ready?: boolean;
+}
+
+/**
+ * Builds an EndpointSlice as `kubectl get endpointslices -o yaml` prints it, with the node, zone and
+ * condition fields the controller writes.
+ */
+export function endpointSlice(namespaceName: string, name: string, serviceName: string, endpoints: SliceEndpoint[], ports: Array<{ name?: string; port: number | null; protocol?: string }>): object {
+  return {
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: {
+      name,
+      namespace: namespaceName,
+      labels: { 'endpointslice.kubernetes.io/managed-by': 'endpointslice-controller.k8s.io', 'kubernetes.io/service-name': serviceName },
+      ownerReferences: [{ apiVersion: 'v1', kind: 'Service', name: serviceName, controller: true, blockOwnerDeletion: true }],
+    },
+    addressType: endpoints.some((endpoint) => endpoint.address.includes(':')) ? 'IPv6' : 'IPv4',
+    endpoints: endpoints.map((endpoint) => ({
+      addresses: [endpoint.address],
+      conditions: { ready: endpoint.ready ?? true, serving: endpoint.ready ?? true, terminating: false },
+      nodeName: 'node-1',
+      zone: 'eu-west-1a',
+      ...(endpoint.pod ? { targetRef: { kind: 'Pod', name: endpoint.pod, namespace: namespaceName } } : {}),
+    })),
+    ports: ports.map((port) => ({ protocol: 'TCP', ...port })),
+  };
 }
 
 /** Builds a cluster-wide Calico Profile, as `calicoctl get profile NAME -o yaml` prints it. */
