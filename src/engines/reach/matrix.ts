@@ -25,6 +25,8 @@ export interface MatrixOptions {
 
 interface Group {
   workload: WorkloadRef;
+  /** The group as a matrix node, shared by all of its entries. */
+  node: MatrixNode;
   key: string;
   classes: EndpointClass[];
   pods: PodEndpoint[];
@@ -50,27 +52,38 @@ export function computeMatrix(model: ReachModel, options: MatrixOptions = {}): M
         if (connections.isAll()) break;
       }
       if (!connections.isAll()) connections = connections.union(nodeLocal(model, source, destination));
-      if (!connections.isEmpty()) entries.push({ source: { kind: 'workload', workload: source.workload }, destination: { kind: 'workload', workload: destination.workload }, connections });
+      if (!connections.isEmpty()) entries.push({ source: source.node, destination: destination.node, connections });
     }
     pairs.release(sourceIndex);
   }
 
   for (const range of model.externalPieces('ingress').filter((piece) => ipv6 || piece.family === 4)) {
+    const node: MatrixNode = { kind: 'external', range };
     for (const group of groups) {
       let connections = ConnSet.NONE;
       for (const cls of group.classes) connections = connections.union(model.ingress(cls, { kind: 'external', range }));
-      if (!connections.isEmpty()) entries.push({ source: { kind: 'external', range }, destination: { kind: 'workload', workload: group.workload }, connections });
+      if (!connections.isEmpty()) entries.push({ source: node, destination: group.node, connections });
     }
   }
   for (const range of model.externalPieces('egress').filter((piece) => ipv6 || piece.family === 4)) {
+    const node: MatrixNode = { kind: 'external', range };
     for (const group of groups) {
       let connections = ConnSet.NONE;
       for (const cls of group.classes) connections = connections.union(model.egress(cls, { kind: 'external', range }));
-      if (!connections.isEmpty()) entries.push({ source: { kind: 'workload', workload: group.workload }, destination: { kind: 'external', range }, connections });
+      if (!connections.isEmpty()) entries.push({ source: group.node, destination: node, connections });
     }
   }
 
-  return entries.sort((a, b) => compareText(nodeName(a.source), nodeName(b.source)) || compareText(nodeName(a.destination), nodeName(b.destination)));
+  const names = new Map<MatrixNode, string>();
+  const name = (node: MatrixNode) => {
+    let text = names.get(node);
+    if (text === undefined) {
+      text = nodeName(node);
+      names.set(node, text);
+    }
+    return text;
+  };
+  return entries.sort((a, b) => compareText(name(a.source), name(b.source)) || compareText(name(a.destination), name(b.destination)));
 }
 
 /** `namespace/name[Kind]` or `from-to[External]`, as netpol-analyzer names connlist endpoints. */
@@ -101,7 +114,7 @@ function groupPods(model: ReachModel, workloadOf: (pod: PodEndpoint) => Workload
     const key = `${workload.namespace}/${workload.name}[${workload.kind}]`;
     let group = groups.get(key);
     if (!group) {
-      group = { workload, key, classes: [], pods: [] };
+      group = { workload, node: { kind: 'workload', workload }, key, classes: [], pods: [] };
       groups.set(key, group);
     }
     group.pods.push(pod);
