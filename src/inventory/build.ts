@@ -203,6 +203,9 @@ class Loader {
       case 'CalicoProfile':
         this.pushKube(d.calicoProfiles, k8s.calicoProfileSchema, document, source, apiVersion, 'Profile');
         return;
+      case 'CalicoTier':
+        this.pushKube(d.calicoTiers, k8s.calicoTierSchema, document, source, apiVersion, 'Tier');
+        return;
       case 'PodMetrics':
         this.pushKube(d.podMetrics, k8s.podMetricsSchema, document, source, apiVersion, 'PodMetrics');
         return;

@@ -41,6 +41,7 @@ export interface InventoryData {
   calicoPolicies: m.CalicoPolicy[];
   calicoNetworkSets: m.CalicoNetworkSet[];
   calicoProfiles: m.CalicoProfile[];
+  calicoTiers: m.CalicoTier[];
   podMetrics: m.PodMetrics[];
 }
 
@@ -90,6 +91,7 @@ export function emptyInventoryData(): InventoryData {
     calicoPolicies: [],
     calicoNetworkSets: [],
     calicoProfiles: [],
+    calicoTiers: [],
     podMetrics: [],
   };
 }

@@ -89,6 +89,7 @@ export type AuthorizationPolicy = KubeOf<typeof k8s.authorizationPolicySchema>;
 export type CalicoPolicy = KubeOf<typeof k8s.calicoPolicySchema>;
 export type CalicoNetworkSet = KubeOf<typeof k8s.calicoNetworkSetSchema>;
 export type CalicoProfile = KubeOf<typeof k8s.calicoProfileSchema>;
+export type CalicoTier = KubeOf<typeof k8s.calicoTierSchema>;
 export type PodMetrics = KubeOf<typeof k8s.podMetricsSchema>;
 
 /** One Event in a single shape, whichever API version it came from. */
@@ -148,6 +149,7 @@ export const RESOURCE_KINDS = [
   'CalicoNetworkSet',
   'CalicoGlobalNetworkSet',
   'CalicoProfile',
+  'CalicoTier',
   'PodMetrics',
 ] as const;
 export type ResourceKind = (typeof RESOURCE_KINDS)[number];

@@ -76,11 +76,13 @@ export const KUBERNETES_KINDS: Record<string, string> = {
   'projectcalico.org/NetworkSet': 'CalicoNetworkSet',
   'projectcalico.org/GlobalNetworkSet': 'CalicoGlobalNetworkSet',
   'projectcalico.org/Profile': 'CalicoProfile',
+  'projectcalico.org/Tier': 'CalicoTier',
   'crd.projectcalico.org/NetworkPolicy': 'CalicoNetworkPolicy',
   'crd.projectcalico.org/GlobalNetworkPolicy': 'CalicoGlobalNetworkPolicy',
   'crd.projectcalico.org/NetworkSet': 'CalicoNetworkSet',
   'crd.projectcalico.org/GlobalNetworkSet': 'CalicoGlobalNetworkSet',
   'crd.projectcalico.org/Profile': 'CalicoProfile',
+  'crd.projectcalico.org/Tier': 'CalicoTier',
   'metrics.k8s.io/PodMetrics': 'PodMetrics',
 };
 

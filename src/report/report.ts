@@ -166,6 +166,7 @@ function resourceCoverage(load: LoadResult): CoverageEntry[] {
     CalicoNetworkSet: data.calicoNetworkSets.filter((set) => set.kind === 'NetworkSet').length,
     CalicoGlobalNetworkSet: data.calicoNetworkSets.filter((set) => set.kind === 'GlobalNetworkSet').length,
     CalicoProfile: data.calicoProfiles.length,
+    CalicoTier: data.calicoTiers.length,
     PodMetrics: data.podMetrics.length,
   };
   return RESOURCE_KINDS.map((kind) => {

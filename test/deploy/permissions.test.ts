@@ -64,7 +64,7 @@ describe('deploy/rbac.yaml', () => {
   const role = documents.find((document) => document.kind === 'ClusterRole')!;
   const rules = role.rules as Array<{ apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[]; nonResourceURLs?: string[] }>;
   // Pseudo-resources the Calico API server checks before it lists policies; no request names them.
-  const authorisationOnly = new Set(['projectcalico.org/tiers', 'projectcalico.org/tier.networkpolicies', 'projectcalico.org/tier.globalnetworkpolicies']);
+  const authorisationOnly = new Set(['projectcalico.org/tier.networkpolicies', 'projectcalico.org/tier.globalnetworkpolicies']);
   const grants = (verb: string) => new Set(rules.filter((rule) => rule.verbs.includes(verb)).flatMap((rule) => rule.apiGroups.flatMap((group) => rule.resources.map((resource) => `${group}/${resource}`))));
 
   it('allows every list collection sends, and nothing else', () => {

@@ -8,8 +8,9 @@ export const policySelectsNoPods: Check = {
     title: 'Policy selects no pods',
     severity: 'low',
     category: 'network-segmentation',
-    description: 'Reports NetworkPolicies and Calico policies whose selector matches no pod (and no synthesised workload pod) in the snapshot, so they protect nothing.',
-    reads: ['Pod', 'NetworkPolicy', 'CalicoNetworkPolicy', 'CalicoGlobalNetworkPolicy', 'Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'],
+    description:
+      'Reports NetworkPolicies and Calico policies whose selector matches no pod (and no synthesised workload pod) in the snapshot, so they protect nothing. Where Calico enforces policy, selectors also see the labels Calico Profiles apply.',
+    reads: ['Pod', 'NetworkPolicy', 'CalicoNetworkPolicy', 'CalicoGlobalNetworkPolicy', 'CalicoProfile', 'Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'],
     requires: ['Pod', 'NetworkPolicy'],
     references: ['https://kubernetes.io/docs/concepts/services-networking/network-policies/#networkpolicy-resource'],
     limitations: ['A policy written for pods that are scaled to zero or not yet deployed is reported too.', 'Calico policies that select only host endpoints are reported, since host endpoints are not modelled.'],

@@ -65,7 +65,8 @@ export const CALICO_GROUPS = [
 /**
  * Calico resources, listed from the API group chosen above. On the Kubernetes datastore Calico generates
  * Profiles from Namespaces and ServiceAccounts and stores none as custom resources. So only the Calico
- * API server lists them, and a `crd.projectcalico.org` collection usually has none.
+ * API server lists them, and a `crd.projectcalico.org` collection usually has none. Tiers give the order
+ * of the policy tiers and what each does with traffic its policies leave undecided.
  */
 export const CALICO_RESOURCES = [
   { kind: 'CalicoNetworkPolicy', apiKind: 'NetworkPolicy', resource: 'networkpolicies' },
@@ -73,6 +74,7 @@ export const CALICO_RESOURCES = [
   { kind: 'CalicoNetworkSet', apiKind: 'NetworkSet', resource: 'networksets' },
   { kind: 'CalicoGlobalNetworkSet', apiKind: 'GlobalNetworkSet', resource: 'globalnetworksets' },
   { kind: 'CalicoProfile', apiKind: 'Profile', resource: 'profiles' },
+  { kind: 'CalicoTier', apiKind: 'Tier', resource: 'tiers' },
 ] as const;
 
 /**

@@ -28,6 +28,11 @@ export interface CompileContext {
   /** Whether ipBlocks and nets also match pod addresses (see ipBlocksMatchPodsFor). */
   ipBlocksMatchPods: boolean;
   /**
+   * Whether Kubernetes NetworkPolicy selectors match the labels Calico gives the workload endpoint, profile
+   * labels included, as they do when Calico enforces them; otherwise they match the pod's own labels.
+   */
+  kubernetesSelectorsSeeCalicoLabels: boolean;
+  /**
    * Whether the snapshot has ksa Profiles, whose `pcsa.` labels carry ServiceAccount labels. Without them
    * only the service account's name is known.
    */

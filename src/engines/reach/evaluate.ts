@@ -2,30 +2,26 @@ import type { EndpointClass } from './endpoints.js';
 import { ConnSet } from './ports.js';
 import { comparePolicies, type CompiledPolicy, type CompiledRule, type Direction, type Peer } from './policy.js';
 import type { CompiledProfile } from './profiles.js';
+import type { CalicoTiers, TierDefaultAction } from './tiers.js';
 
 // Evaluation of one direction (the destination's ingress or the source's egress) for one local endpoint
 // class and one remote peer, as Calico evaluates policy, which also gives Kubernetes semantics:
-// - Tiers are evaluated in order. A tier with no policy selecting the endpoint is skipped.
+// - Tiers are evaluated in order (see tiers.ts). A tier with no policy selecting the endpoint is skipped.
 // - Within a tier, policies in order, rules in order: the first rule that matches a connection decides it
 //   (Allow, Deny, or Pass to the next tier); Log does not decide.
-// - A connection no rule of a selecting tier decides is denied at the end of the tier.
+// - A connection no rule of a selecting tier decides meets the tier's defaultAction: Deny drops it at the
+//   end of the tier, Pass hands it to the next tier.
 // - A connection that passes every tier, or meets no selecting tier, reaches the endpoint's profiles (see
 //   profiles.ts). Without profiles to evaluate (`profiles` undefined), it meets the kns profile that Calico
 //   generates for Kubernetes pods, which allows everything.
-
-export interface Tier {
-  name: string;
-  /** Calico tier order; undefined sorts last. */
-  order?: number;
-}
 
 /**
  * The policies that apply to one class in one direction, grouped by tier in evaluation order. `allowOnly`
  * tells, per direction, whether every rule of the tier's policies is an Allow (Kubernetes policies are).
  */
-export type AppliedTiers = Array<{ tier: string; policies: CompiledPolicy[]; allowOnly: Record<Direction, boolean> }>;
+export type AppliedTiers = Array<{ tier: string; policies: CompiledPolicy[]; allowOnly: Record<Direction, boolean>; defaultAction: TierDefaultAction }>;
 
-export function groupByTier(policies: CompiledPolicy[], tierOrder: (tier: string) => number): AppliedTiers {
+export function groupByTier(policies: CompiledPolicy[], tiers: CalicoTiers): AppliedTiers {
   const byTier = new Map<string, CompiledPolicy[]>();
   for (const policy of policies) {
     const list = byTier.get(policy.tier);
@@ -33,11 +29,12 @@ export function groupByTier(policies: CompiledPolicy[], tierOrder: (tier: string
     else byTier.set(policy.tier, [policy]);
   }
   return [...byTier.entries()]
-    .sort(([a], [b]) => tierOrder(a) - tierOrder(b) || (a < b ? -1 : a > b ? 1 : 0))
+    .sort(([a], [b]) => tiers.compare(a, b))
     .map(([tier, list]) => ({
       tier,
       policies: list.sort(comparePolicies),
       allowOnly: { ingress: list.every((policy) => policy.rules.ingress.every((rule) => rule.action === 'Allow')), egress: list.every((policy) => policy.rules.egress.every((rule) => rule.action === 'Allow')) },
+      defaultAction: tiers.facts(tier).defaultAction,
     }));
 }
 
@@ -46,13 +43,15 @@ export function evaluateDirection(tiers: AppliedTiers, direction: Direction, loc
   if (tiers.length === 0) return profiles ? evaluateProfiles(profiles, direction, local, remote, ConnSet.ALL) : ConnSet.ALL;
   let pending = ConnSet.ALL;
   let allowed = ConnSet.NONE;
-  for (const { policies, allowOnly } of tiers) {
+  for (const { policies, allowOnly, defaultAction } of tiers) {
     if (allowOnly[direction]) {
       // With Allow rules only, the first match of each connection is an Allow, so the tier allows the union
-      // of what its matching rules cover and passes nothing on.
-      allowed = allowed.union(pending.intersect(allowedByAll(policies, direction, local, remote)));
-      pending = ConnSet.NONE;
-      break;
+      // of what its matching rules cover, and its defaultAction decides the rest.
+      const covered = allowedByAll(policies, direction, local, remote);
+      allowed = allowed.union(pending.intersect(covered));
+      pending = defaultAction === 'Pass' ? pending.subtract(covered) : ConnSet.NONE;
+      if (pending.isEmpty()) break;
+      continue;
     }
     let decided = ConnSet.NONE;
     let tierAllowed = ConnSet.NONE;
@@ -72,7 +71,8 @@ export function evaluateDirection(tiers: AppliedTiers, direction: Direction, loc
       if (decided.isAll()) break;
     }
     allowed = allowed.union(pending.intersect(tierAllowed));
-    pending = pending.intersect(passed);
+    // Pass rules hand on what they match; a defaultAction of Pass also hands on what no rule decided.
+    pending = defaultAction === 'Pass' ? pending.subtract(decided.subtract(passed)) : pending.intersect(passed);
     if (pending.isEmpty()) break;
   }
   if (!profiles || pending.isEmpty()) return allowed.union(pending);
@@ -117,17 +117,27 @@ function evaluateProfiles(profiles: CompiledProfile[], direction: Direction, loc
 }
 
 /**
- * How one direction decided one connection. `no-policy` and `passed-to-profile` mean the kns profile that
- * Calico generates allowed it, and the profile kinds name the profile that decided. `selected` is true when
- * some policy selected the endpoint before the profiles decided.
+ * A tier that handed a connection on: by a Pass rule, or, when no rule of its policies decided it, by its
+ * defaultAction Pass.
+ */
+export interface TierPass {
+  tier: string;
+  by: 'rule' | 'default-action';
+}
+
+/**
+ * The step that decided one connection in one direction. `no-policy` and `passed-to-profile` mean the kns profile that
+ * Calico generates allowed it, and the profile kinds name the profile that decided. `end-of-tier` is the
+ * tier's defaultAction Deny. `selected` is true when some policy selected the endpoint before the profiles
+ * decided.
  */
 export type DirectionDecision =
   | { kind: 'no-policy'; allowed: true }
-  | { kind: 'rule'; allowed: boolean; tier: string; policy: CompiledPolicy; rule: CompiledRule; passedTiers: string[] }
-  | { kind: 'end-of-tier'; allowed: false; tier: string; policies: CompiledPolicy[]; passedTiers: string[] }
-  | { kind: 'passed-to-profile'; allowed: true; passedTiers: string[] }
-  | { kind: 'profile-rule'; allowed: boolean; profile: CompiledProfile; rule: CompiledRule; passedTiers: string[]; selected: boolean }
-  | { kind: 'end-of-profiles'; allowed: false; profiles: CompiledProfile[]; passedTiers: string[]; selected: boolean };
+  | { kind: 'rule'; allowed: boolean; tier: string; policy: CompiledPolicy; rule: CompiledRule; passedTiers: TierPass[] }
+  | { kind: 'end-of-tier'; allowed: false; tier: string; action: 'Deny'; policies: CompiledPolicy[]; passedTiers: TierPass[] }
+  | { kind: 'passed-to-profile'; allowed: true; passedTiers: TierPass[] }
+  | { kind: 'profile-rule'; allowed: boolean; profile: CompiledProfile; rule: CompiledRule; passedTiers: TierPass[]; selected: boolean }
+  | { kind: 'end-of-profiles'; allowed: false; profiles: CompiledProfile[]; passedTiers: TierPass[]; selected: boolean };
 
 /** Finds the rule (or default) that decides one connection, walking the same order as evaluateDirection. */
 export function explainDirection(tiers: AppliedTiers, direction: Direction, local: EndpointClass, remote: Peer, protocol: number, port: number, profiles?: CompiledProfile[]): DirectionDecision {
@@ -135,8 +145,8 @@ export function explainDirection(tiers: AppliedTiers, direction: Direction, loca
     if (!profiles) return { kind: 'no-policy', allowed: true };
     return explainProfiles(profiles, direction, local, remote, protocol, port, [], false);
   }
-  const passedTiers: string[] = [];
-  for (const { tier, policies } of tiers) {
+  const passedTiers: TierPass[] = [];
+  for (const { tier, policies, defaultAction } of tiers) {
     let decision: DirectionDecision | undefined;
     let passed = false;
     for (const policy of policies) {
@@ -150,14 +160,15 @@ export function explainDirection(tiers: AppliedTiers, direction: Direction, loca
       if (decision || passed) break;
     }
     if (decision) return decision;
-    if (!passed) return { kind: 'end-of-tier', allowed: false, tier, policies, passedTiers: [...passedTiers] };
-    passedTiers.push(tier);
+    if (passed) passedTiers.push({ tier, by: 'rule' });
+    else if (defaultAction === 'Pass') passedTiers.push({ tier, by: 'default-action' });
+    else return { kind: 'end-of-tier', allowed: false, tier, action: 'Deny', policies, passedTiers: [...passedTiers] };
   }
   if (profiles) return explainProfiles(profiles, direction, local, remote, protocol, port, passedTiers, true);
   return { kind: 'passed-to-profile', allowed: true, passedTiers };
 }
 
-function explainProfiles(profiles: CompiledProfile[], direction: Direction, local: EndpointClass, remote: Peer, protocol: number, port: number, passedTiers: string[], selected: boolean): DirectionDecision {
+function explainProfiles(profiles: CompiledProfile[], direction: Direction, local: EndpointClass, remote: Peer, protocol: number, port: number, passedTiers: TierPass[], selected: boolean): DirectionDecision {
   for (const profile of profiles) {
     for (const rule of profile.rules[direction]) {
       if (rule.action === 'Log' || !rule.matches(local, remote)) continue;

@@ -6,6 +6,7 @@ import { detectDatastore, workloadKey, type DatastorePod } from './datastores.js
 import type { EndpointClass, PodEndpoint, WorkloadRef } from './endpoints.js';
 import type { ReachModel } from './model.js';
 import { ConnSet } from './ports.js';
+import type { CompiledRule } from './policy.js';
 import { compareText } from '../../compare.js';
 
 // Who can reach a set of pods on given ports, and the same question after a policy change: the basis of
@@ -113,16 +114,20 @@ function uniqueClasses(model: ReachModel, pods: PodEndpoint[]): EndpointClass[] 
 
 /**
  * Tells whether a namespace has a default deny for a direction: a policy of that type that selects every pod of
- * the namespace and has no rule that allows (or passes on) every peer and connection. Returns undefined
- * for a namespace without pods.
+ * the namespace and has no rule that allows (or passes on) every peer and connection. In a tier whose
+ * defaultAction is Pass, what no rule decides goes on to the next tier, so there the policy also needs a
+ * Deny rule for every peer and connection. Returns undefined for a namespace without pods.
  */
 export function hasDefaultDeny(model: ReachModel, namespace: string, direction: 'ingress' | 'egress'): boolean | undefined {
   const classes = model.classesIn(namespace).filter((cls) => !cls.hostNetwork);
   if (classes.length === 0) return undefined;
   const everything = { kind: 'external' as const, range: { family: 4 as const, from: 0n, to: (1n << 32n) - 1n } };
+  const coversEverything = (rule: CompiledRule) => classes.some((cls) => rule.matches(cls, everything) && rule.connections(cls, everything).isAll());
   return model.policiesIn(namespace).some((policy) => {
     if (policy.skipped || !policy.types.has(direction)) return false;
     if (!classes.every((cls) => policy.selects(cls))) return false;
-    return !policy.rules[direction].some((rule) => (rule.action === 'Allow' || rule.action === 'Pass') && classes.some((cls) => rule.matches(cls, everything) && rule.connections(cls, everything).isAll()));
+    const rules = policy.rules[direction];
+    if (rules.some((rule) => (rule.action === 'Allow' || rule.action === 'Pass') && coversEverything(rule))) return false;
+    return model.tierFacts(policy.tier).defaultAction === 'Deny' || rules.some((rule) => rule.action === 'Deny' && coversEverything(rule));
   });
 }

@@ -21,6 +21,14 @@ import { compareText } from '../../compare.js';
 // - Ports are the pod's (container) ports; a named port resolves on each destination pod by name and
 //   protocol; protocol defaults to TCP; endPort makes a range.
 // - Pods with hostNetwork are never selected by pod or namespace selectors.
+//
+// Where Calico enforces them (context.kubernetesSelectorsSeeCalicoLabels), the selectors see the labels
+// Calico evaluates. libcalico-go converts each NetworkPolicy into a Calico NetworkPolicy of the same
+// namespace (lib/backend/k8s/conversion, k8sSelectorToCalico). A podSelector becomes a selector ANDed with
+// `projectcalico.org/orchestrator == 'k8s'`, and a peer's namespaceSelector becomes the rule's
+// namespaceSelector. Felix matches selectors against the workload endpoint's labels merged with the
+// labels its profiles apply (labelsToApply), and a namespaceSelector against the `pcns.` labels of the
+// namespace profile (see profiles.ts). So a profile label can make a policy select a pod or admit a peer.
 
 type K8sPeer = NonNullable<m.NetworkPolicy['spec']['ingress']>[number]['from'] extends Array<infer P> | undefined ? P : never;
 type K8sPort = NonNullable<NonNullable<m.NetworkPolicy['spec']['ingress']>[number]['ports']>[number];
@@ -43,9 +51,10 @@ export function compileKubernetesPolicy(policy: m.NetworkPolicy, id: number, con
     if ((spec.egress ?? []).length > 0) types.add('egress');
   }
 
+  const labelsOf = podLabels(context);
   const selectTable = context.cache.table(`k8s-select|${namespace}|${canonical(spec.podSelector)}`);
   const selects = (cls: EndpointClass) =>
-    selectTable.get(cls, () => !cls.hostNetwork && cls.namespace === namespace && matchesLabelSelector(spec.podSelector, cls.labels));
+    selectTable.get(cls, () => !cls.hostNetwork && cls.namespace === namespace && matchesLabelSelector(spec.podSelector, labelsOf(cls)));
 
   const rules: Record<Direction, CompiledRule[]> = {
     ingress: (spec.ingress ?? []).map((rule, index) => compileRule('ingress', index, rule.from, rule.ports, namespace, name, context)),
@@ -100,13 +109,15 @@ function compileRule(
     const table = context.cache.table(`k8s-peer|${peer.namespaceSelector ? `ns=${canonical(peer.namespaceSelector)}` : `in=${namespace}`}|pod=${canonical(peer.podSelector)}`);
     const namespaceSelector = peer.namespaceSelector;
     const podSelector = peer.podSelector;
+    const labelsOf = podLabels(context);
+    const namespaceLabelsOf = namespaceLabels(context);
     peerTests.push((_local, remote) => {
       if (remote.kind !== 'class') return false;
       return table.get(remote.cls, () => {
         const cls = remote.cls;
         if (cls.hostNetwork) return false;
-        if (namespaceSelector ? !matchesLabelSelector(namespaceSelector, cls.namespaceLabels) : cls.namespace !== namespace) return false;
-        return matchesLabelSelector(podSelector, cls.labels);
+        if (namespaceSelector ? !matchesLabelSelector(namespaceSelector, namespaceLabelsOf(cls)) : cls.namespace !== namespace) return false;
+        return matchesLabelSelector(podSelector, labelsOf(cls));
       });
     });
   }
@@ -136,6 +147,16 @@ function compileRule(
     namesPods,
     notModelled,
   };
+}
+
+/** Returns the labels a podSelector matches: the endpoint's labels with its profiles' under Calico, else the pod's. */
+function podLabels(context: CompileContext): (cls: EndpointClass) => Record<string, string> {
+  return context.kubernetesSelectorsSeeCalicoLabels ? (cls) => cls.calicoLabels : (cls) => cls.labels;
+}
+
+/** Returns the labels a namespaceSelector matches: the namespace profile's `pcns.` labels under Calico, else the Namespace's. */
+function namespaceLabels(context: CompileContext): (cls: EndpointClass) => Record<string, string> {
+  return context.kubernetesSelectorsSeeCalicoLabels ? (cls) => cls.calicoNamespaceLabels : (cls) => cls.namespaceLabels;
 }
 
 interface CompiledPorts {

@@ -41,6 +41,7 @@ import {
   type CompiledProfile,
 } from './profiles.js';
 import { ServiceIndex, type ServiceBackends } from './services.js';
+import { CalicoTiers, type TierFacts } from './tiers.js';
 
 export interface ReachOptions {
   /**
@@ -74,10 +75,6 @@ export type Endpoint = { kind: 'pod'; pod: PodEndpoint } | { kind: 'external'; r
 
 const DEFAULT_ISTIO_ROOT_NAMESPACE = 'istio-system';
 
-// Calico's built-in tier orders (Calico 3.30): kube-admin 1000, default 1,000,000, kube-baseline 10,000,000.
-const DEFAULT_TIER_ORDER = 1_000_000;
-const KNOWN_TIER_ORDER: Record<string, number> = { 'kube-admin': 1_000, default: DEFAULT_TIER_ORDER, 'kube-baseline': 10_000_000 };
-
 /**
  * The pods, policies and address pieces of one snapshot, compiled for reachability questions. Build it with
  * reachModel(); it is immutable and answers every question from the same compiled state.
@@ -97,7 +94,15 @@ export class ReachModel {
   readonly ingressRoutes?: IngressLayer;
   private readonly noticeSet = new Set<string>();
   private readonly applied: Record<Direction, AppliedTiers[]> = { ingress: [], egress: [] };
-  private readonly unknownTiers = new Set<string>();
+  /** The snapshot's Calico tiers: their order and defaultAction. */
+  private readonly tiers: CalicoTiers;
+  /** The tiers of the evaluated policies, for the assumptions. */
+  private readonly policyTiers: string[];
+  /**
+   * Whether Kubernetes NetworkPolicy selectors see the labels Calico gives the workload endpoint (its
+   * profiles' labels too), which holds when Calico enforces them (see kubernetes-policy.ts).
+   */
+  readonly kubernetesSelectorsSeeCalicoLabels: boolean;
   private podByKey?: Map<string, PodEndpoint>;
   /** The model whose pods this one shares. Pod lookups go to it. */
   private podsFrom?: ReachModel;
@@ -137,6 +142,9 @@ export class ReachModel {
       this.ipBlocksReason = `ipBlocks and nets ${this.ipBlocksMatchPods ? 'match' : 'do not match'} pod IP addresses, as requested`;
     }
 
+    this.kubernetesSelectorsSeeCalicoLabels = this.cni.name === 'calico';
+    this.tiers = new CalicoTiers(inventory);
+
     const base = options.classesFrom;
     const namespaces = knownNamespaces(inventory);
     this.namespaces = namespaces;
@@ -149,7 +157,10 @@ export class ReachModel {
     const sameProfiles = base !== undefined && base.inventory.data.calicoProfiles === inventory.data.calicoProfiles;
     const sameServices = base !== undefined && base.inventory.data.services === inventory.data.services && base.inventory.data.endpointSlices === inventory.data.endpointSlices;
     this.serviceIndex = base && sameServices ? base.serviceIndex : new ServiceIndex(inventory);
-    const shared = base && sameProfiles && sameServices && base.ipBlocksMatchPods === this.ipBlocksMatchPods && base.inventory.data.calicoNetworkSets === inventory.data.calicoNetworkSets && sameNamespaces(base.namespaces, namespaces) ? base : undefined;
+    // Compiled policies and their assignment to classes also depend on the CNI's label semantics and the tiers.
+    const sameTiers = base !== undefined && base.inventory.data.calicoTiers === inventory.data.calicoTiers && base.inventory.has('CalicoTier') === inventory.has('CalicoTier');
+    const sameCompilation = base !== undefined && base.ipBlocksMatchPods === this.ipBlocksMatchPods && base.kubernetesSelectorsSeeCalicoLabels === this.kubernetesSelectorsSeeCalicoLabels;
+    const shared = base && sameProfiles && sameServices && sameCompilation && sameTiers && base.inventory.data.calicoNetworkSets === inventory.data.calicoNetworkSets && sameNamespaces(base.namespaces, namespaces) ? base : undefined;
     let firstId = shared ? shared.nextPolicyId : 0;
     let compiled = this.compilePolicies(inventory, objects, namespaces, firstId, shared);
     let addressPieces = piecesOf(compiled.policies, compiled.podProfiles, this.networkSets);
@@ -166,6 +177,8 @@ export class ReachModel {
     this.profiles = compiled.podProfiles;
     this.nextPolicyId = firstId + compiled.added;
     for (const policy of this.policies) for (const message of policy.notModelled) this.notice(message);
+    this.policyTiers = [...new Set(this.policies.filter((policy) => !policy.skipped).map((policy) => policy.tier))];
+    for (const message of this.tiers.notices(this.policyTiers)) this.notice(message);
     for (const message of serviceNotices(this.serviceIndex, [...this.policies, ...this.profiles])) this.notice(message);
 
     const built = from ? { pods: from.pods, classes: from.classes } : buildClasses(inventory, namespaces, addressPieces, this.ipBlocksMatchPods, this.serviceIndex);
@@ -180,7 +193,7 @@ export class ReachModel {
 
     this.profileChains = shared && from === shared ? shared.profileChains : chainProfiles(this.classes, this.compiledProfiles);
     this.profileAssumption = missingProfilesAssumption(profileIndex(inventory), this.classes.flatMap((cls) => cls.profiles));
-    for (const message of profileNotices(inventory, this.profileChains)) this.notice(message);
+    for (const message of profileNotices(inventory, this.profileChains, this.kubernetesSelectorsSeeCalicoLabels)) this.notice(message);
 
     this.assignPolicies(from === shared ? shared : undefined);
 
@@ -224,6 +237,7 @@ export class ReachModel {
       namespaces,
       networkSets: this.networkSets,
       ipBlocksMatchPods: this.ipBlocksMatchPods,
+      kubernetesSelectorsSeeCalicoLabels: this.kubernetesSelectorsSeeCalicoLabels,
       serviceAccountLabelsFromProfiles: inventory.data.calicoProfiles.some((profile) => profile.metadata.name.startsWith(SERVICE_ACCOUNT_PROFILE_PREFIX)),
       services: this.serviceIndex,
       cache: new MatchCache(),
@@ -260,9 +274,7 @@ export class ReachModel {
         `Istio's root namespace is ${this.istio.options.rootNamespace}, workload identities are in the trust domain cluster.local, and mutual TLS is PERMISSIVE (Istio's defaults; the mesh configuration and PeerAuthentications are not in the snapshot)`,
       );
     }
-    if (this.unknownTiers.size > 0) {
-      result.push(`the order of Calico tiers ${[...this.unknownTiers].sort().join(', ')} is not in the snapshot; they are evaluated in name order before the default tier`);
-    }
+    result.push(...this.tiers.assumptions(this.policyTiers));
     if (this.profileAssumption) result.push(this.profileAssumption);
     return result;
   }
@@ -278,6 +290,11 @@ export class ReachModel {
 
   classOf(pod: PodEndpoint): EndpointClass {
     return this.classes[pod.classId] as EndpointClass;
+  }
+
+  /** Returns the order and defaultAction of a Calico tier, and where they come from. */
+  tierFacts(tier: string): TierFacts {
+    return this.tiers.facts(tier);
   }
 
   /** Policies that select the class for this direction, in evaluation order. */
@@ -434,20 +451,12 @@ export class ReachModel {
     this.noticeSet.add(message);
   }
 
-  private tierOrder(tier: string): number {
-    const known = KNOWN_TIER_ORDER[tier];
-    if (known !== undefined) return known;
-    this.unknownTiers.add(tier);
-    return DEFAULT_TIER_ORDER - 1;
-  }
-
   /**
    * Lists the policies that select each class and groups them by tier. With a base model whose classes and
    * compiled policies this model shares, only classes that an added or removed policy selects are redone.
    */
   private assignPolicies(base: ReachModel | undefined): void {
-    for (const policy of this.policies) if (!policy.skipped) this.tierOrder(policy.tier);
-    const tierOrder = (tier: string) => this.tierOrder(tier);
+    const tiers = this.tiers;
     if (base) {
       const current = new Set(this.policies);
       const previous = new Set(base.policies);
@@ -475,7 +484,7 @@ export class ReachModel {
         }
         for (const id of touched) {
           const policies = selected[id] ?? [];
-          applied[id] = policies.length === 0 ? [] : groupByTier(policies.slice(), tierOrder);
+          applied[id] = policies.length === 0 ? [] : groupByTier(policies.slice(), tiers);
         }
         this.selected[direction] = selected;
         this.applied[direction] = applied;
@@ -492,7 +501,7 @@ export class ReachModel {
     }
     this.selected = selected;
     for (const direction of ['ingress', 'egress'] as const) {
-      this.applied[direction] = selected[direction].map((policies) => (policies.length === 0 ? [] : groupByTier(policies.slice(), tierOrder)));
+      this.applied[direction] = selected[direction].map((policies) => (policies.length === 0 ? [] : groupByTier(policies.slice(), tiers)));
     }
   }
 

@@ -119,14 +119,14 @@ export function chainProfiles(classes: EndpointClass[], compiled: Map<string, Co
 }
 
 /**
- * Lists what the profiles that pods use do not model, and the labels they apply that Kubernetes
- * NetworkPolicies do not see here.
+ * Lists what the profiles that pods use do not model. When the CNI is not Calico, Kubernetes
+ * NetworkPolicies see only the pods' own labels, so the labels those profiles apply are listed too.
  */
-export function profileNotices(inventory: Inventory, chains: Array<CompiledProfile[] | undefined>): string[] {
+export function profileNotices(inventory: Inventory, chains: Array<CompiledProfile[] | undefined>, kubernetesSelectorsSeeCalicoLabels: boolean): string[] {
   const used = new Set<CompiledProfile>();
   for (const chain of chains) for (const profile of chain ?? []) used.add(profile);
   const notices = [...used].flatMap((profile) => profile.notModelled);
-  if (inventory.data.networkPolicies.length === 0) return notices;
+  if (kubernetesSelectorsSeeCalicoLabels || inventory.data.networkPolicies.length === 0) return notices;
 
   const index = profileIndex(inventory);
   const labelling = [...used]
@@ -134,9 +134,8 @@ export function profileNotices(inventory: Inventory, chains: Array<CompiledProfi
     .filter((entry) => entry.keys.length > 0)
     .sort((a, b) => compareText(a.name, b.name));
   if (labelling.length === 0) return notices;
-  // NOTE: Calico also matches Kubernetes NetworkPolicy pod selectors against inherited labels, but the engine keeps Kubernetes semantics.
   const list = labelling.map((entry) => `${entry.name} (${entry.keys.sort(compareText).join(', ')})`).join(', ');
-  return [...notices, `Calico Profiles ${list} apply labels that Calico also matches Kubernetes NetworkPolicy pod selectors against; Kubernetes NetworkPolicies are evaluated on the pods' own labels only`];
+  return [...notices, `Calico Profiles ${list} apply labels that Calico matches Kubernetes NetworkPolicy pod selectors against where it enforces them; the CNI found is not Calico, so Kubernetes NetworkPolicies are evaluated on the pods' own labels`];
 }
 
 /** Builds the kns profile Calico generates for a namespace: one rule per direction that allows everything. */

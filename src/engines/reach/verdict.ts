@@ -1,6 +1,6 @@
 import type { SourceRef } from '../../inventory/source.js';
 import { formatAddress, formatRange } from './addresses.js';
-import type { DirectionDecision } from './evaluate.js';
+import type { DirectionDecision, TierPass } from './evaluate.js';
 import type { LayerDecision, LayerObjectRef } from './layer.js';
 import { isNodeLocal, type Endpoint, type ReachModel } from './model.js';
 import { protocolName } from './ports.js';
@@ -41,9 +41,14 @@ export interface SideVerdict {
   /** One-based rule number within the policy's or profile's ingress or egress list. */
   rule?: number;
   ruleSummary?: string;
+  /** The action that decided: the rule's, or the tier's defaultAction (`Deny`) at the end of a tier. */
   action?: string;
+  /** The tier whose end decided (`end-of-tier`). */
+  tier?: string;
   /** Policies that select the endpoint for this direction (when the end of a tier decided). */
   selectingPolicies?: PolicyMention[];
+  /** The tiers that handed the connection on before the deciding step, each by a Pass rule or by its defaultAction Pass. */
+  passedTiers?: TierPass[];
   sentence: string;
 }
 
@@ -153,7 +158,8 @@ function ingressSide(model: ReachModel, source: Endpoint, destination: Endpoint,
 
 function sideFromDecision(direction: Direction, decision: DirectionDecision, subject: string, protocol: number, port: number): SideVerdict {
   const connection = `${protocolName(protocol)} ${port}`;
-  const passed = 'passedTiers' in decision && decision.passedTiers.length > 0 ? ` after ${tierList(decision.passedTiers)} passed it on` : '';
+  const passes = 'passedTiers' in decision && decision.passedTiers.length > 0 ? { passedTiers: decision.passedTiers } : {};
+  const passed = passes.passedTiers ? ` after ${tierList(passes.passedTiers)} passed it on` : '';
   switch (decision.kind) {
     case 'no-policy':
       return { direction, allowed: true, decidedBy: 'no-policy', sentence: `no policy selects ${subject}${direction === 'egress' ? ' for egress' : ''}, so it is allowed.` };
@@ -168,6 +174,7 @@ function sideFromDecision(direction: Direction, decision: DirectionDecision, sub
         rule: rule.index + 1,
         ruleSummary: rule.summary,
         action: rule.action,
+        ...passes,
         sentence: `${verb} by ${policyLabel(decision.policy.ref)} ${direction} rule ${rule.index + 1} (${rule.summary})${passed}.`,
       };
     }
@@ -177,12 +184,15 @@ function sideFromDecision(direction: Direction, decision: DirectionDecision, sub
         direction,
         allowed: false,
         decidedBy: 'end-of-tier',
+        action: decision.action,
+        tier: decision.tier,
         selectingPolicies: decision.policies.map(mention),
-        sentence: `denied: ${names} select${decision.policies.length === 1 ? 's' : ''} ${subject} for ${direction} in tier ${decision.tier} and no rule of ${decision.policies.length === 1 ? 'it' : 'them'} matches ${connection}${passed}.`,
+        ...passes,
+        sentence: `denied: ${names} select${decision.policies.length === 1 ? 's' : ''} ${subject} for ${direction} in tier ${decision.tier} and no rule of ${decision.policies.length === 1 ? 'it' : 'them'} matches ${connection}${passed}, so the tier's defaultAction ${decision.action} drops it.`,
       };
     }
     case 'passed-to-profile':
-      return { direction, allowed: true, decidedBy: 'passed-to-profile', sentence: `${tierList(decision.passedTiers)} ${decision.passedTiers.length === 1 ? 'passes' : 'pass'} it on and the namespace profile allows it.` };
+      return { direction, allowed: true, decidedBy: 'passed-to-profile', ...passes, sentence: `${tierList(decision.passedTiers)} ${decision.passedTiers.length === 1 ? 'passes' : 'pass'} it on and the namespace profile allows it.` };
     case 'profile-rule': {
       const rule = decision.rule;
       const reached = profilesReached(decision, subject, direction);
@@ -193,6 +203,7 @@ function sideFromDecision(direction: Direction, decision: DirectionDecision, sub
         allowed: decision.allowed,
         decidedBy: 'profile-rule',
         profile: profileMention(decision.profile),
+        ...passes,
         rule: rule.index + 1,
         ruleSummary: rule.summary,
         action: rule.action,
@@ -207,6 +218,7 @@ function sideFromDecision(direction: Direction, decision: DirectionDecision, sub
         allowed: false,
         decidedBy: 'end-of-profiles',
         profiles: decision.profiles.map(profileMention),
+        ...passes,
         sentence: `${reached}; denied: no rule of Calico Profiles ${names} allows ${connection}, and Calico drops what no profile allows.`,
       };
     }
@@ -214,7 +226,7 @@ function sideFromDecision(direction: Direction, decision: DirectionDecision, sub
 }
 
 /** Says how the connection reached the profiles: no policy selected the endpoint, or tiers passed it on. */
-function profilesReached(decision: { passedTiers: string[]; selected: boolean }, subject: string, direction: Direction): string {
+function profilesReached(decision: { passedTiers: TierPass[]; selected: boolean }, subject: string, direction: Direction): string {
   if (!decision.selected) return `no policy selects ${subject}${direction === 'egress' ? ' for egress' : ''}, so its profiles decide`;
   return `${tierList(decision.passedTiers)} ${decision.passedTiers.length === 1 ? 'passes' : 'pass'} it on to the profiles`;
 }
@@ -223,8 +235,10 @@ function profileMention(profile: CompiledProfile): ProfileMention {
   return { name: profile.name, ...(profile.source ? { source: profile.source } : {}) };
 }
 
-function tierList(tiers: string[]): string {
-  return tiers.length === 1 ? `tier ${tiers[0]}` : `tiers ${tiers.join(', ')}`;
+/** Lists the tiers that passed a connection on, marking those that did so by their defaultAction. */
+function tierList(passes: TierPass[]): string {
+  const names = passes.map((pass) => (pass.by === 'default-action' ? `${pass.tier} (no rule matched, and its defaultAction is Pass)` : pass.tier));
+  return passes.length === 1 ? `tier ${names[0]}` : `tiers ${names.join(', ')}`;
 }
 
 function mention(policy: CompiledPolicy): PolicyMention {

@@ -374,6 +374,21 @@ export const calicoProfileSchema = z.object({
     .optional(),
 });
 
+/**
+ * Calico Tier (projectcalico.org/v3), cluster-wide. `order` sorts the tiers, smallest first and unset last;
+ * `defaultAction` (Calico 3.29 and later; Deny when unset) decides what a tier's policies select but no
+ * rule decides. The schema keeps any text so that the engine can report a value Calico rejects.
+ */
+export const calicoTierSchema = z.object({
+  metadata: objectMetaSchema,
+  spec: z
+    .object({
+      order: z.number().optional(),
+      defaultAction: z.string().optional(),
+    })
+    .optional(),
+});
+
 export const calicoNetworkSetSchema = z.object({
   metadata: objectMetaSchema,
   spec: z.object({ nets: z.array(z.string()).optional() }).optional(),

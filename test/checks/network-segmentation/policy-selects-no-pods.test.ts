@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { policySelectsNoPods } from '../../../src/checks/network-segmentation/policy-selects-no-pods.js';
+import { calicoProfile } from '../../engines/reach/support.js';
 import { calicoPolicy, namespace, networkPolicy, pod, run } from './support.js';
 
 const documents = [namespace('shop'), pod('shop', 'web', { labels: { app: 'web' } })];
@@ -17,6 +18,17 @@ describe('policy-selects-no-pods', () => {
   it('checks Calico selectors too', () => {
     const { findings } = run(policySelectsNoPods, [...documents, networkPolicy('shop', 'ok', { podSelector: {} }), calicoPolicy('GlobalNetworkPolicy', 'none', { selector: "role == 'db'" })]);
     expect(findings.map((finding) => finding.title)).toEqual(['Calico GlobalNetworkPolicy none selects no pods']);
+  });
+
+  it('sees Calico profile labels', () => {
+    // Calico matches a Kubernetes podSelector against the labels the pod's profiles apply too.
+    const zone = calicoProfile('kns.shop', { labelsToApply: { zone: 'eu', 'pcns.projectcalico.org/name': 'shop' }, ingress: [{ action: 'Allow' }], egress: [{ action: 'Allow' }] });
+    const byZone = networkPolicy('shop', 'zone-eu', { podSelector: { matchLabels: { zone: 'eu' } }, ingress: [{}] });
+    const awsNode = pod('kube-system', 'aws-node-7xk2p', { labels: { 'k8s-app': 'aws-node' }, image: '602401143452.dkr.ecr.eu-west-2.amazonaws.com/amazon-k8s-cni:v1.19.2', hostNetwork: true });
+
+    expect(run(policySelectsNoPods, [...documents, zone, byZone]).findings).toEqual([]);
+    // With the Amazon VPC CNI enforcing Kubernetes policies, only the pods' own labels count.
+    expect(run(policySelectsNoPods, [...documents, awsNode, zone, byZone]).findings.map((finding) => finding.title)).toEqual(['NetworkPolicy shop/zone-eu selects no pods']);
   });
 
   it('counts pods in singular and plural', () => {

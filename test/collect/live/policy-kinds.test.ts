@@ -42,6 +42,20 @@ describe('collectLive policy kinds', () => {
     expect([...istioPaths]).toEqual(['/apis/security.istio.io/v1/authorizationpolicies']);
   });
 
+  it('collects Calico Tiers into the Calico file', async () => {
+    const { snapshot } = served;
+
+    expect(kindRecord(snapshot!, 'list tiers.projectcalico.org')).toMatchObject({ kind: 'CalicoTier', status: 'collected', count: 2, files: ['kubernetes/calico.yaml'] });
+    const tiers = (documentOf(snapshot!, 'kubernetes/calico.yaml') as Items).items.filter((item) => item.kind === 'Tier');
+    expect(tiers.map((item) => `${item.apiVersion} ${item.metadata.name}`)).toEqual(['projectcalico.org/v3 allow-tigera', 'projectcalico.org/v3 default']);
+    const { inventory } = loadDocuments(Object.fromEntries(snapshot!.files.map((file) => [file.file, file.documents])));
+    expect(inventory.has('CalicoTier')).toBe(true);
+    expect(inventory.data.calicoTiers.map((tier) => [tier.metadata.name, tier.spec?.order, tier.spec?.defaultAction])).toEqual([
+      ['allow-tigera', 100, 'Deny'],
+      ['default', 1_000_000, 'Deny'],
+    ]);
+  });
+
   it('writes a snapshot that the inventory loads', async () => {
     const { snapshot } = served;
     const dir = await mkdtemp(path.join(os.tmpdir(), 'rampart-policy-kinds-'));
@@ -152,6 +166,9 @@ describe('collectLive policy kinds', () => {
     const { snapshot, kube } = await collectFromMocks({ kubeResources: resources });
     expect(kindRecord(snapshot!, 'list profiles.crd.projectcalico.org')).toMatchObject({ kind: 'CalicoProfile', status: 'collected', count: 0, files: ['kubernetes/calico.yaml'] });
     expect(kube.requests.filter((request) => request.path.endsWith('/profiles')).map((request) => request.path)).toEqual(['/apis/crd.projectcalico.org/v1/profiles']);
+    // This server has no tiers CRD: the kind is recorded as not found, without a warning.
+    expect(kindRecord(snapshot!, 'list tiers.crd.projectcalico.org')).toMatchObject({ kind: 'CalicoTier', status: 'not-found', count: 0 });
+    expect(uncollectedLines(snapshot!.manifest)).toEqual([]);
     const { inventory } = loadDocuments(Object.fromEntries(snapshot!.files.map((file) => [file.file, file.documents])));
     expect(inventory.has('CalicoProfile')).toBe(true);
     expect(inventory.data.calicoProfiles).toEqual([]);

@@ -83,6 +83,7 @@ export function exampleKubeResources(): KubeResourceData[] {
   // The Calico API server serves CRD-stored policies as projectcalico.org/v3 objects of the same name.
   const calico = parseAllDocuments(readFileSync(path.join(dir, 'calico-policies.yaml'), 'utf8')).map((document) => document.toJS() as Record<string, unknown>);
   for (const item of calico) add(calicoV3Of(item));
+  byResource.set('projectcalico.org/v3/tiers', { group: 'projectcalico.org', version: 'v3', resource: 'tiers', listKind: 'TierList', items: tiersOf(calico) });
   for (const kind of ['NetworkSet', 'GlobalNetworkSet']) {
     const resource = pluralOf(kind);
     if (!byResource.has(`projectcalico.org/v3/${resource}`)) byResource.set(`projectcalico.org/v3/${resource}`, { group: 'projectcalico.org', version: 'v3', resource, listKind: `${kind}List`, items: [] });
@@ -120,6 +121,22 @@ function calicoV3Of(item: Record<string, unknown>): Record<string, unknown> {
   if (Object.keys(annotations).length > 0) metadata.annotations = annotations;
   else delete metadata.annotations;
   return { ...item, apiVersion: 'projectcalico.org/v3', metadata };
+}
+
+/**
+ * Returns a Tier for each tier the example's policies name, as a cluster has one for each. The example's
+ * hand export has no Tier objects, so a custom tier gets an order before the default tier: the order the
+ * engine assumes without Tier objects, so that the collected snapshot audits as the example does.
+ */
+function tiersOf(policies: Array<Record<string, unknown>>): Array<Record<string, unknown>> {
+  const names = new Set(policies.map((policy) => ((policy.spec as { tier?: string } | undefined)?.tier ?? 'default')));
+  names.add('default');
+  return [...names].sort().map((name) => ({
+    apiVersion: 'projectcalico.org/v3',
+    kind: 'Tier',
+    metadata: { creationTimestamp: '2025-03-12T10:40:51Z', name, resourceVersion: '1870' },
+    spec: name === 'default' ? { defaultAction: 'Deny', order: 1_000_000 } : { defaultAction: 'Deny', order: 100 },
+  }));
 }
 
 function pluralOf(kind: string): string {

@@ -216,16 +216,76 @@ describe('Calico Profile labels', () => {
     expect(allowed(reach, 'ops/agent', 'shop/db', 5432)).toBe(true);
   });
 
-  it('reports labels Kubernetes policies miss', () => {
-    // Under Calico, Kubernetes NetworkPolicy pod selectors also see profile labels, which the engine reports.
-    const kubernetesPolicy = networkPolicy('shop', 'db-ingress', { podSelector: { matchLabels: { app: 'db' } }, ingress: [{ from: [{ podSelector: { matchLabels: { stage: 'dev' } } }] }] });
-    const labelling = calicoProfile('kns.shop', { labelsToApply: { stage: 'dev', 'pcns.team': 'shop' }, ...allowAll });
+});
 
-    expect(model([...base, labelling, kubernetesPolicy]).notModelled).toContain(
-      'Calico Profiles kns.shop (stage) apply labels that Calico also matches Kubernetes NetworkPolicy pod selectors against; Kubernetes NetworkPolicies are evaluated on the pods\' own labels only',
+// Under Calico, libcalico-go converts each Kubernetes NetworkPolicy into a Calico NetworkPolicy
+// (lib/backend/k8s/conversion, k8sSelectorToCalico): podSelector becomes a Calico selector (with
+// `projectcalico.org/orchestrator == 'k8s'`), a peer's namespaceSelector the rule's namespaceSelector.
+// Felix evaluates them on the workload endpoint's labels merged with its profiles' labelsToApply, the
+// namespaceSelector on the namespace profile's `pcns.` labels. Other CNIs match the pod's own labels and
+// the Namespace's.
+describe('Kubernetes NetworkPolicy selectors under Calico', () => {
+  // The Amazon VPC CNI's node agent, which makes the CNI found in the snapshot aws-vpc-cni.
+  const awsNode = pod('kube-system', 'aws-node-7xk2p', { labels: { 'k8s-app': 'aws-node' }, image: '602401143452.dkr.ecr.eu-west-2.amazonaws.com/amazon-k8s-cni:v1.19.2', hostNetwork: true, nodeName: 'node-1', ip: '10.0.9.1' });
+  const shopZone = calicoProfile('kns.shop', { labelsToApply: { zone: 'eu', 'pcns.team': 'shop', 'pcns.kubernetes.io/metadata.name': 'shop', 'pcns.projectcalico.org/name': 'shop' }, ...allowAll });
+  // The user's snapshot: a policy that selects the pods of zone eu, which only the namespace profile applies.
+  const zoneIngress = networkPolicy('shop', 'zone-eu-ingress', { podSelector: { matchLabels: { zone: 'eu' } }, policyTypes: ['Ingress'], ingress: [{ from: [{ podSelector: { matchLabels: { app: 'web' } } }] }] });
+
+  it('finds Calico for these tests', () => {
+    expect(detectCni(load([...base, shopZone]).inventory).name).toBe('calico');
+    expect(detectCni(load([...base, shopZone, awsNode]).inventory).name).toBe('aws-vpc-cni');
+  });
+
+  it('podSelector selects by profile labels', () => {
+    const reach = model([...base, shopZone, zoneIngress]);
+    const verdict = explainConnection(reach, endpoint(reach, 'shop/cache'), endpoint(reach, 'shop/db'), PROTOCOL.TCP, 5432);
+
+    expect(verdict.allowed).toBe(false);
+    expect(verdict.ingress).toMatchObject({ decidedBy: 'end-of-tier', tier: 'default', selectingPolicies: [{ kind: 'NetworkPolicy', name: 'zone-eu-ingress' }] });
+    expect(verdict.notModelled).toEqual([]);
+    expect(allowed(reach, 'shop/web', 'shop/db', 5432)).toBe(true);
+    expect(allowed(reach, 'ops/tool', 'shop/db', 5432)).toBe(false);
+  });
+
+  it('podSelector sees only pod labels with another CNI', () => {
+    const reach = model([...base, awsNode, shopZone, zoneIngress]);
+
+    expect(allowed(reach, 'shop/cache', 'shop/db', 5432)).toBe(true);
+    expect(reach.notModelled).toContain(
+      "Calico Profiles kns.shop (zone) apply labels that Calico matches Kubernetes NetworkPolicy pod selectors against where it enforces them; the CNI found is not Calico, so Kubernetes NetworkPolicies are evaluated on the pods' own labels",
     );
-    expect(model([...base, labelling]).notModelled.join(' ')).not.toContain('Kubernetes NetworkPolicy pod selectors');
-    expect(model([...base, calicoProfile('kns.shop', { labelsToApply: { 'pcns.team': 'shop' }, ...allowAll }), kubernetesPolicy]).notModelled.join(' ')).not.toContain('Kubernetes NetworkPolicy pod selectors');
+    expect(model([...base, shopZone, zoneIngress]).notModelled.join(' ')).not.toContain('Kubernetes NetworkPolicy pod selectors');
+  });
+
+  it("the pod's own label wins over the profile's", () => {
+    const pods = base.map((document) => ((document as { metadata: { name: string } }).metadata.name === 'cache' ? pod('shop', 'cache', { labels: { app: 'cache', zone: 'us' }, ip: '10.0.0.12' }) : document));
+    const reach = model([...pods, shopZone, zoneIngress]);
+
+    expect(allowed(reach, 'shop/cache', 'shop/db', 5432)).toBe(false);
+    expect(allowed(reach, 'shop/db', 'shop/cache', 80)).toBe(true);
+  });
+
+  it('peer podSelector matches by profile labels', () => {
+    const frontends = calicoProfile('ksa.shop.web-sa', { labelsToApply: { 'pcsa.projectcalico.org/name': 'web-sa', role: 'frontend' } });
+    const fromFrontends = networkPolicy('shop', 'db-from-frontends', { podSelector: { matchLabels: { app: 'db' } }, ingress: [{ from: [{ podSelector: { matchExpressions: [{ key: 'role', operator: 'In', values: ['frontend'] }] } }] }] });
+    const reach = model([...base, frontends, fromFrontends]);
+
+    expect(allowed(reach, 'shop/web', 'shop/db', 5432)).toBe(true);
+    expect(allowed(reach, 'shop/cache', 'shop/db', 5432)).toBe(false);
+    expect(allowed(model([...base, awsNode, frontends, fromFrontends]), 'shop/web', 'shop/db', 5432)).toBe(false);
+  });
+
+  it("namespaceSelector matches the namespace profile's labels", () => {
+    const relabelled = calicoProfile('kns.ops', { labelsToApply: { 'pcns.team': 'platform', 'pcns.projectcalico.org/name': 'ops' }, ...allowAll });
+    const fromTeam = (team: string) => networkPolicy('shop', 'db-from-team', { podSelector: { matchLabels: { app: 'db' } }, ingress: [{ from: [{ namespaceSelector: { matchLabels: { team } } }] }] });
+
+    expect(allowed(model([...base, relabelled, fromTeam('platform')]), 'ops/tool', 'shop/db', 5432)).toBe(true);
+    expect(allowed(model([...base, relabelled, fromTeam('ops')]), 'ops/tool', 'shop/db', 5432)).toBe(false);
+    // Without the Profile, Calico's generated one carries the Namespace's labels.
+    expect(allowed(model([...base, fromTeam('ops')]), 'ops/tool', 'shop/db', 5432)).toBe(true);
+    // With another CNI the Namespace's own labels decide.
+    expect(allowed(model([...base, awsNode, relabelled, fromTeam('platform')]), 'ops/tool', 'shop/db', 5432)).toBe(false);
+    expect(allowed(model([...base, awsNode, relabelled, fromTeam('ops')]), 'ops/tool', 'shop/db', 5432)).toBe(true);
   });
 });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { inventoryWithPolicyChange, reachModel, ReachModel, type PodEndpoint, type PolicyChange } from '../../../src/engines/reach/index.js';
 import { Inventory } from '../../../src/inventory/inventory.js';
-import { calicoPolicy, calicoProfile, endpointSlice, load, namespace, networkPolicy, pod, service } from './support.js';
+import { calicoPolicy, calicoProfile, calicoTier, endpointSlice, load, namespace, networkPolicy, pod, service } from './support.js';
 
 // Checks, fixes and the CLI all ask reachModel for the same inventory, so the model is built once per
 // inventory and not once per finding.
@@ -161,6 +161,45 @@ describe('ReachModel classesFrom', () => {
     const fresh = new ReachModel(relabelled, { ipBlocksMatchPods: false });
 
     expect(after.classes).not.toBe(before.classes);
+    expect(connectionTable(after)).toEqual(connectionTable(fresh));
+    expect(connectionTable(after)).not.toEqual(connectionTable(before));
+  });
+
+  it('recompiles Kubernetes policies when the CNI found changes', () => {
+    // Calico adds projectcalico.org/namespace to every pod endpoint, so under Calico this policy isolates
+    // the shop pods, and under an unknown CNI it selects nothing. The added Calico policy makes the CNI Calico.
+    const calicoLabelled = networkPolicy('shop', 'calico-labelled', { podSelector: { matchLabels: { 'projectcalico.org/namespace': 'shop' } }, policyTypes: ['Ingress'] });
+    const unrelated = calicoPolicy('GlobalNetworkPolicy', 'nothing', { selector: "app == 'none'", types: ['Ingress'] }) as Record<string, unknown>;
+    const { before, reused, fresh } = modelsAfter([...pods, calicoLabelled], { add: [unrelated], remove: [] }, false);
+
+    expect(before.kubernetesSelectorsSeeCalicoLabels).toBe(false);
+    expect(reused.kubernetesSelectorsSeeCalicoLabels).toBe(true);
+    expect(reused.classes).toBe(before.classes);
+    expect(connectionTable(reused)).toEqual(connectionTable(fresh));
+    expect(connectionTable(reused)).not.toEqual(connectionTable(before));
+  });
+
+  it('keeps the tiers when it reuses policy assignments', () => {
+    // security passes what its policy does not decide, so the added Kubernetes policy decides for db.
+    const security = calicoPolicy('GlobalNetworkPolicy', 'security.db', { tier: 'security', selector: "app == 'db'", types: ['Ingress'], ingress: [{ action: 'Deny', source: { selector: "app == 'agent'" } }] });
+    const tiers = [calicoTier('security', { order: 100, defaultAction: 'Pass' }), calicoTier('default', { order: 1_000_000, defaultAction: 'Deny' })];
+    const { before, reused, fresh } = modelsAfter([...pods, security, ...tiers], { add: [webOnly], remove: [] }, false);
+
+    expect(reused.classes).toBe(before.classes);
+    expect(connectionTable(reused)).toEqual(connectionTable(fresh));
+    expect(connectionTable(reused)).not.toEqual(connectionTable(before));
+    expect(reused.assumptions.join(' ')).not.toContain('tier');
+  });
+
+  it('reorders tiers when the Tier objects differ', () => {
+    const allowTool = calicoPolicy('GlobalNetworkPolicy', 'first.db', { tier: 'first', selector: "app == 'db'", types: ['Ingress'], ingress: [{ action: 'Allow', source: { selector: "app == 'tool'" } }, { action: 'Pass' }] });
+    const denyAll = calicoPolicy('GlobalNetworkPolicy', 'second.db', { tier: 'second', selector: "app == 'db'", types: ['Ingress'], ingress: [{ action: 'Deny' }] });
+    const inventory = load([...pods, allowTool, denyAll, calicoTier('first', { order: 10 }), calicoTier('second', { order: 20 })]).inventory;
+    const before = new ReachModel(inventory, { ipBlocksMatchPods: false });
+    const swapped = new Inventory({ ...inventory.data, calicoTiers: load([calicoTier('first', { order: 30 }), calicoTier('second', { order: 20 })]).inventory.data.calicoTiers });
+    const after = new ReachModel(swapped, { ipBlocksMatchPods: false, classesFrom: before });
+    const fresh = new ReachModel(swapped, { ipBlocksMatchPods: false });
+
     expect(connectionTable(after)).toEqual(connectionTable(fresh));
     expect(connectionTable(after)).not.toEqual(connectionTable(before));
   });

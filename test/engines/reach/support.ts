@@ -111,6 +111,11 @@ export function calicoProfile(name: string, spec: object): object {
   return { apiVersion: 'projectcalico.org/v3', kind: 'Profile', metadata: { name }, spec };
 }
 
+/** Builds a Calico Tier as `kubectl get tiers.projectcalico.org NAME -o yaml` prints it. */
+export function calicoTier(name: string, spec: { order?: number; defaultAction?: string } = {}): object {
+  return { apiVersion: 'projectcalico.org/v3', kind: 'Tier', metadata: { name, creationTimestamp: '2026-01-10T10:00:00Z', resourceVersion: '1001' }, spec };
+}
+
 /** Builds an inventory from documents and fails the test on any input problem. */
 export function load(documents: object[]): LoadResult {
   const result = loadDocuments({ 'snapshot.yaml': documents });
