@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Check, CheckContext, FindingDraft, ResourceRef, Severity } from './types.js';
+import type { Inventory } from '../inventory/inventory.js';
+import type { Check, CheckContext, CheckMeta, FindingDraft, ResourceRef, Severity } from './types.js';
 import { SEVERITIES } from './types.js';
 import { compareText } from '../compare.js';
 
@@ -21,16 +22,16 @@ export interface CheckRun {
 }
 
 /**
- * Runs every check against the inventory. A check whose required inputs are all missing is skipped with
- * the reason, so that "no findings" always means "looked and found nothing".
+ * Runs every check against the inventory. A check that lacks a required input is skipped with the reason,
+ * so that "no findings" always means "looked and found nothing".
  */
 export function runChecks(checks: Check[], context: CheckContext): { findings: CheckedFinding[]; runs: CheckRun[] } {
   const findings: CheckedFinding[] = [];
   const runs: CheckRun[] = [];
   for (const check of checks) {
-    const missing = check.meta.requires.filter((kind) => !context.inventory.has(kind));
+    const missing = missingInputs(check.meta, context.inventory);
     if (missing.length > 0) {
-      runs.push({ checkId: check.meta.id, status: 'skipped', details: [`no ${missing.join(', ')} in the snapshot`], findings: 0 });
+      runs.push({ checkId: check.meta.id, status: 'skipped', details: missing, findings: 0 });
       continue;
     }
     const outcome = check.run(context);
@@ -45,6 +46,22 @@ export function runChecks(checks: Check[], context: CheckContext): { findings: C
   }
   findings.sort(compareFindings);
   return { findings, runs };
+}
+
+/**
+ * Lists the inputs a check lacks, one sentence per missing requirement: every kind of `requires`, and at
+ * least one kind of each `requiresAny` group. An empty list means the check can run.
+ */
+export function missingInputs(meta: CheckMeta, inventory: Inventory): string[] {
+  const reasons: string[] = [];
+  const missing = meta.requires.filter((kind) => !inventory.has(kind));
+  if (missing.length > 0) reasons.push(`no ${missing.join(', ')} in the snapshot`);
+  for (const group of meta.requiresAny ?? []) {
+    if (group.some((kind) => inventory.has(kind))) continue;
+    const kinds = group.length > 1 ? `${group.slice(0, -1).join(', ')} or ${group[group.length - 1]}` : group.join('');
+    reasons.push(`no ${kinds} in the snapshot (the check needs at least one of these kinds)`);
+  }
+  return reasons;
 }
 
 /** Computes a fingerprint that stays the same across runs for the same check and resources. */

@@ -97,10 +97,15 @@ export interface CheckMeta {
   category: Category;
   /** One sentence saying exactly what is tested. */
   description: string;
-  /** Resource kinds read; a check whose required kinds are all missing is skipped, not passed. */
+  /** Resource kinds read. */
   reads: ResourceKind[];
-  /** The subset of `reads` without which the check cannot reach any verdict. */
+  /** The subset of `reads` without which the check cannot reach any verdict: one missing kind skips the check. */
   requires: ResourceKind[];
+  /**
+   * Groups of kinds from `reads` that stand in for each other, such as a Kubernetes NetworkPolicy and the
+   * Calico policy kinds. The check needs at least one kind of each group and is skipped when a group has none.
+   */
+  requiresAny?: ResourceKind[][];
   references: string[];
   limitations: string[];
 }

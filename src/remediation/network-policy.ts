@@ -37,27 +37,41 @@ export function renderNetworkPolicyFix(fix: NetworkPolicyFix, inventory: Invento
   const remediations: Remediation[] = [];
 
   const policy = kubernetesPolicy(fix);
-  const kubernetesChange: PolicyChange = { add: [policy], remove: fix.replaces.map((entry) => ({ namespace: entry.namespace, name: entry.name })) };
-  const kubernetesCheck = verify(inventory, before, fix, kubernetesChange, targetPods, ports, baseline);
+  // A template admits nobody, so deleting the policies in force on its account would only cut access.
+  const template = fix.basis === 'none';
+  const replaces = template ? [] : fix.replaces;
+  const kubernetesChange: PolicyChange = { add: [policy], remove: replaces.map((entry) => ({ namespace: entry.namespace, name: entry.name })) };
+  const kubernetesCheck = template ? verifyTemplate(inventory, before, fix, kubernetesChange, targetPods, ports, baseline) : verify(inventory, before, fix, kubernetesChange, targetPods, ports, baseline);
   remediations.push({
     format: 'yaml',
-    title: fix.basis === 'none' ? `NetworkPolicy template for ${fix.target.namespace}/${fix.target.name} (fill in the clients)` : `NetworkPolicy admitting only the clients of ${fix.target.namespace}/${fix.target.name}`,
-    content: fix.basis === 'none' ? templateYaml(policy, fix) : stringify(policy),
+    title: template ? `NetworkPolicy template for ${fix.target.namespace}/${fix.target.name} (fill in the clients)` : `NetworkPolicy admitting only the clients of ${fix.target.namespace}/${fix.target.name}`,
+    content: template ? templateYaml(policy, fix) : stringify(policy),
     safety: kubernetesCheck.safe ? 'fix' : 'suggestion',
     verification: kubernetesCheck.text,
   });
-  remediations.push({
-    format: 'kubectl',
-    title: `Apply the NetworkPolicy${fix.replaces.length > 0 ? ' and delete the policies it replaces' : ''}`,
-    content: [
-      `kubectl apply -f ${policyFileName(fix)}`,
-      ...fix.replaces.map((entry) => `kubectl delete networkpolicy --namespace ${entry.namespace} ${entry.name}`),
-    ].join('\n'),
-    safety: kubernetesCheck.safe ? 'fix' : 'suggestion',
-    verification: kubernetesCheck.text,
-  });
+  remediations.push(
+    template
+      ? {
+          format: 'kubectl',
+          title: 'Fill in the NetworkPolicy template, then apply it after review',
+          content: [
+            `# ${policyFileName(fix)} admits nobody as written: first add an ingress rule for each client on ${portList(fix)}.`,
+            '# Check the filled-in policy against the sources the verification lists, then apply it:',
+            `kubectl apply -f ${policyFileName(fix)}`,
+          ].join('\n'),
+          safety: 'suggestion',
+          verification: kubernetesCheck.text,
+        }
+      : {
+          format: 'kubectl',
+          title: `Apply the NetworkPolicy${replaces.length > 0 ? ' and delete the policies it replaces' : ''}`,
+          content: [`kubectl apply -f ${policyFileName(fix)}`, ...replaces.map((entry) => `kubectl delete networkpolicy --namespace ${entry.namespace} ${entry.name}`)].join('\n'),
+          safety: kubernetesCheck.safe ? 'fix' : 'suggestion',
+          verification: kubernetesCheck.text,
+        },
+  );
 
-  if (fix.calico && fix.basis !== 'none') {
+  if (fix.calico && !template) {
     const calico = calicoPolicy(fix);
     const calicoCheck = verify(inventory, before, fix, { add: [calico], remove: [] }, targetPods, ports, baseline);
     remediations.push({
@@ -113,9 +127,12 @@ function peerFor(client: PolicyWorkload, namespace: string): Record<string, unkn
 
 function templateYaml(policy: Record<string, unknown>, fix: NetworkPolicyFix): string {
   const document = new Document(policy);
-  const ports = fix.ports.map((port) => `${port.protocol} ${port.port}`).join(', ');
-  document.commentBefore = ` Rampart found no client of ${fix.target.namespace}/${fix.target.name}. As written this policy admits nobody on any port.\n Add an ingress rule with a podSelector (and namespaceSelector) for each client, on ${ports}.`;
+  document.commentBefore = ` Rampart found no client of ${fix.target.namespace}/${fix.target.name}. As written this policy admits nobody on any port.\n Add an ingress rule with a podSelector (and namespaceSelector) for each client, on ${portList(fix)}.`;
   return document.toString();
+}
+
+function portList(fix: NetworkPolicyFix): string {
+  return fix.ports.map((port) => `${port.protocol} ${port.port}`).join(', ');
 }
 
 function calicoPolicy(fix: NetworkPolicyFix): Record<string, unknown> {
@@ -207,6 +224,29 @@ function verify(inventory: Inventory, before: ReachModel, fix: NetworkPolicyFix,
   if (notAdmittedLosing.length > 0) lines.push(`- related workloads that lose access because nothing shows they connect (add them if they do): ${notAdmittedLosing.join(', ')}`);
   const safe = fix.basis !== 'none' && lostClients.length === 0 && gained.length === 0 && stillOthers.length === 0 && result.external.length === 0 && notAdmittedLosing.length === 0;
   return { safe, text: lines.join('\n') };
+}
+
+/**
+ * Re-runs the engine with a template applied as written (admitting nobody, the policies in force kept) and
+ * lists who would lose access, so that the template is never mistaken for a change that is safe to apply.
+ */
+function verifyTemplate(inventory: Inventory, before: ReachModel, fix: NetworkPolicyFix, change: PolicyChange, targetPods: PodEndpoint[], ports: ConnSet, baseline: Reachers): Verification {
+  const after = new ReachModel(inventoryWithPolicyChange(inventory, change), { ipBlocksMatchPods: before.ipBlocksMatchPods, classesFrom: before });
+  const result = reachersOf(after, podsOf(after, fix.target), ports);
+  const keys = (reachers: Reachers) => new Set(reachers.pods.map((entry) => workloadKey(entry.pod.workload)));
+  const beforeKeys = keys(baseline);
+  const afterKeys = keys(result);
+  const lose = [...beforeKeys].filter((key) => !afterKeys.has(key)).sort();
+  const keep = [...afterKeys].filter((key) => beforeKeys.has(key)).sort();
+  const gained = [...afterKeys].filter((key) => !beforeKeys.has(key)).sort();
+
+  const lines = [`Re-ran the reachability engine with this template applied unchanged, admitting nobody, and the policies in force left in place, on ${portList(fix)} of ${fix.target.namespace}/${fix.target.name}:`];
+  lines.push(lose.length > 0 ? `- sources that would LOSE access if it were applied unchanged: ${summarise(lose)}` : '- no source would lose access, because the policies in force keep admitting every source that reaches it now');
+  if (baseline.external.length > 0) lines.push(result.external.length === 0 ? '- addresses outside the pods would LOSE access' : `- addresses outside the pods that would keep access: ${plural(result.external.length, 'range')}`);
+  if (keep.length > 0) lines.push(`- sources that would keep access through the policies in force, which the template does not change: ${summarise(keep)}`);
+  if (gained.length > 0) lines.push(`- sources that would GAIN access: ${gained.join(', ')}`);
+  lines.push('- add every client that needs access before applying it');
+  return { safe: false, text: lines.join('\n') };
 }
 
 /** Lists the workload connections into or out of the namespace that the namespace baseline cuts. */

@@ -15,6 +15,8 @@ const metaSchema = z.strictObject({
   description: z.string().min(30).endsWith('.'),
   reads: z.array(z.enum(RESOURCE_KINDS)).min(1),
   requires: z.array(z.enum(RESOURCE_KINDS)),
+  // A group of one kind belongs in `requires`.
+  requiresAny: z.array(z.array(z.enum(RESOURCE_KINDS)).min(2)).min(1).optional(),
   references: z.array(z.url()).min(1),
   limitations: z.array(z.string().min(10)),
 });
@@ -39,6 +41,12 @@ describe('check metadata', () => {
 
     it('requires only what it reads', () => {
       for (const kind of check.meta.requires) expect(check.meta.reads).toContain(kind);
+      for (const group of check.meta.requiresAny ?? []) for (const kind of group) expect(check.meta.reads).toContain(kind);
+    });
+
+    it('requires no kind twice', () => {
+      const kinds = [...check.meta.requires, ...(check.meta.requiresAny ?? []).flat()];
+      expect(new Set(kinds).size).toBe(kinds.length);
     });
 
     it('shares its stem with its file, test and doc', () => {

@@ -48,8 +48,8 @@ describe('rampart diff', () => {
     const diff = parse(result.stdout);
     expect(diff.resolved.map((finding) => finding.checkId)).toEqual(['workload-restarts']);
     expect(diff.added).toEqual([]);
-    // The pod sets no resources in either snapshot, so that finding stays.
-    expect(diff.unchanged.map((finding) => finding.checkId)).toEqual(['workload-missing-resources']);
+    // The pod sets no resources and no policy isolates it in either snapshot, so those findings stay.
+    expect(diff.unchanged.map((finding) => finding.checkId).sort()).toEqual(['namespace-without-default-deny', 'pod-egress-to-instance-metadata', 'workload-missing-resources']);
   });
 
   it('fails on a new finding at --fail-on', async () => {
@@ -68,7 +68,7 @@ describe('rampart diff', () => {
     const before = await writeSnapshot({ 'pods.json': pod(240) });
     const after = await writeSnapshot({ 'pods.json': pod(0) });
     const result = await runCli('diff', before, after);
-    expect(result.stdout).toContain('0 new, 1 resolved, 0 newly suppressed, 1 unchanged; reachability: 0 appeared, 0 vanished');
+    expect(result.stdout).toContain('0 new, 1 resolved, 0 newly suppressed, 3 unchanged; reachability: 0 appeared, 0 vanished');
     expect(result.stdout).toMatch(/Resolved \(1\)\n {2}- \[medium\] Pod jobs\/worker/);
   });
 

@@ -29,10 +29,13 @@ export interface NetworkPolicyFix {
   clients: PolicyClient[];
   /** Workloads related to the target (same Helm release, part-of) that no reference names and that are not admitted. */
   notAdmitted: Array<{ kind: string; namespace: string; name: string; reason: string }>;
-  /** Existing policies in the target's namespace that admit other sources to the target, to delete when applying. */
+  /** Existing policies in the target's namespace that admit other sources to the target, to delete when applying (never for a template). */
   replaces: Array<{ kind: 'NetworkPolicy'; namespace: string; name: string }>;
-  /** How the clients were found: `references`, `relations`, or `none` (then the policy is a template). */
-  basis: 'references' | 'relations' | 'none';
+  /**
+   * How the clients were found: `references` (env values), `policies` (existing policy rules name them),
+   * `relations`, or `none`. With `none` the policy is a template that admits nobody, and `replaces` is ignored.
+   */
+  basis: 'references' | 'policies' | 'relations' | 'none';
   /** Whether the namespace lacks a default deny (ingress, egress) that the fix should add. */
   namespaceDefaultDeny: { ingress: boolean; egress: boolean };
   /** Whether Calico enforces policy, so that a Calico policy is rendered too. */

@@ -1,6 +1,9 @@
 import type { PolicyWorkload } from '../fixes/network-policy.js';
 import { explainConnection, type Endpoint, type PodEndpoint, type ReachModel, type ReachVerdict, type WorkloadRef } from '../../engines/reach/index.js';
-import type { EvidencePath, PathHop, ResourceRef } from '../types.js';
+import type { Inventory } from '../../inventory/inventory.js';
+import type { ResourceKind } from '../../inventory/model.js';
+import { POLICY_KINDS } from '../kinds.js';
+import type { Evidence, EvidencePath, PathHop, ResourceRef } from '../types.js';
 import { compareText } from '../../compare.js';
 
 // Helpers shared by the network segmentation checks: naming, counting and evidence paths.
@@ -52,6 +55,47 @@ export function countByNamespace(pods: PodEndpoint[]): Array<{ namespace: string
   return [...byNamespace.entries()]
     .map(([namespace, entry]) => ({ namespace, pods: entry.pods, workloads: entry.workloads.size }))
     .sort((a, b) => b.pods - a.pods || compareText(a.namespace, b.namespace));
+}
+
+/**
+ * Lists, for the coverage of a check that evaluates reachability, the policy kinds the snapshot lacks and
+ * what the verdicts then leave out. The engine evaluates only the policies it is given, so a missing kind
+ * makes pods look more open than they may be.
+ */
+export function missingPolicyNotices(model: ReachModel): string[] {
+  const inventory = model.inventory;
+  const missing = POLICY_KINDS.filter((kind) => !inventory.has(kind));
+  // A kind that live collection could not list is unknown, not empty, so its notice comes first.
+  const failed = missing.flatMap((kind) => (inventory.data.collectionGaps.get(kind) ?? []).map((gap) => `${kind} could not be collected (${gap.api}: ${gap.status}), so the verdicts leave out any policies of that kind`));
+  if (missing.length === POLICY_KINDS.length) return [...failed, noPolicyKinds()];
+  const notices: string[] = [...failed];
+  if (missing.includes('NetworkPolicy')) {
+    notices.push('the snapshot contains no Kubernetes NetworkPolicy, so only the Calico policies are evaluated; if the cluster has NetworkPolicies, which Calico also enforces, add them to the snapshot');
+  }
+  const missingCalico = missing.filter((kind) => kind !== 'NetworkPolicy');
+  if (missingCalico.length > 0 && model.cni.name === 'calico') {
+    notices.push(`Calico enforces policy here (${model.cni.evidence}), but the snapshot contains no ${kindList(missingCalico)}; if the cluster has them, add them to the snapshot`);
+  }
+  return notices;
+}
+
+/** Evidence for findings of a snapshot without any policy kind: the finding may only reflect what was exported. */
+export function noPolicyEvidence(inventory: Inventory): Evidence[] {
+  return POLICY_KINDS.some((kind) => inventory.has(kind)) ? [] : [{ fact: `${capitalise(noPolicyKinds())}.` }];
+}
+
+// NOTE: kubectl writes an empty result as a `List` without items, which names no kind. A snapshot therefore
+// cannot tell a cluster without policies from an export that left them out, and this text covers both.
+function noPolicyKinds(): string {
+  return `the snapshot contains no ${kindList(POLICY_KINDS)}, so no policy restricts any pod; if the cluster has policies, add them to the snapshot`;
+}
+
+function kindList(kinds: ResourceKind[]): string {
+  return kinds.length > 1 ? `${kinds.slice(0, -1).join(', ')} or ${kinds[kinds.length - 1]}` : kinds.join('');
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 export function plural(count: number, singular: string, pluralForm = `${singular}s`): string {

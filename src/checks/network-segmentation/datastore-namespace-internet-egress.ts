@@ -1,6 +1,8 @@
 import { AddressSet, datastoresOf, formatRange, reachModel, workloadKey, type AddressRange, type PodEndpoint } from '../../engines/reach/index.js';
 import type { Check, CheckContext, CheckOutcome, Evidence, FindingDraft } from '../types.js';
-import { listPhrase, listWithMore, plural } from './common.js';
+import type { Inventory } from '../../inventory/inventory.js';
+import { POD_SOURCE_KINDS } from '../kinds.js';
+import { listPhrase, listWithMore, missingPolicyNotices, noPolicyEvidence, plural } from './common.js';
 import { compareText } from '../../compare.js';
 
 // Pods in a namespace that runs a datastore may copy its data out; egress to the internet should be named.
@@ -17,8 +19,10 @@ export const datastoreNamespaceInternetEgress: Check = {
     category: 'network-segmentation',
     description:
       'Reports namespaces that run a datastore and whose pods may open every port to public addresses under the policies in force.',
-    reads: ['Pod', 'NetworkPolicy', 'CalicoNetworkPolicy', 'CalicoGlobalNetworkPolicy', 'CalicoNetworkSet', 'CalicoGlobalNetworkSet'],
-    requires: ['NetworkPolicy'],
+    reads: ['Pod', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'NetworkPolicy', 'CalicoNetworkPolicy', 'CalicoGlobalNetworkPolicy', 'CalicoNetworkSet', 'CalicoGlobalNetworkSet', 'CalicoProfile'],
+    // Without any policy every pod may reach the internet, which is a verdict, so only pods are required.
+    requires: [],
+    requiresAny: [POD_SOURCE_KINDS],
     references: ['https://kubernetes.io/docs/concepts/services-networking/network-policies/#default-deny-all-egress-traffic'],
     limitations: ['Whether a NAT or internet gateway routes the traffic out is not considered here; the AWS exposure checks cover routes.'],
   },
@@ -37,13 +41,13 @@ export const datastoreNamespaceInternetEgress: Check = {
         reachedPieces.push(...reached);
       }
       if (open.length === 0) continue;
-      findings.push(findingFor(namespace, open, reachedPieces));
+      findings.push(findingFor(context.inventory, namespace, open, reachedPieces));
     }
-    return { findings, notModelled: model.notModelled };
+    return { findings, notModelled: [...missingPolicyNotices(model), ...model.notModelled] };
   },
 };
 
-function findingFor(namespace: string, open: PodEndpoint[], reachedPieces: AddressRange[]): FindingDraft {
+function findingFor(inventory: Inventory, namespace: string, open: PodEndpoint[], reachedPieces: AddressRange[]): FindingDraft {
   // A piece can hold private addresses next to public ones; the message names only the public part.
   const ranges = AddressSet.of(reachedPieces).subtract(NON_PUBLIC).ranges.map(formatRange);
   const byWorkload = new Map<string, PodEndpoint[]>();
@@ -60,7 +64,10 @@ function findingFor(namespace: string, open: PodEndpoint[], reachedPieces: Addre
     .sort((a, b) => compareText(a.name, b.name));
   const names = workloads.map((workload) => workload.name);
   const subject = listPhrase(names.length > MAX_WORKLOADS ? [...names.slice(0, MAX_WORKLOADS), plural(names.length - MAX_WORKLOADS, 'more workload')] : names);
-  const evidence: Evidence[] = workloads.slice(0, MAX_EVIDENCE).map((workload) => ({ fact: `${workload.label} may open any port to public addresses.`, source: workload.source }));
+  const evidence: Evidence[] = [
+    ...workloads.slice(0, MAX_EVIDENCE).map((workload) => ({ fact: `${workload.label} may open any port to public addresses.`, source: workload.source })),
+    ...noPolicyEvidence(inventory),
+  ];
 
   return {
     severity: 'medium',

@@ -17,9 +17,21 @@ import {
   type Reachers,
 } from '../../engines/reach/index.js';
 import type { NetworkPolicyFix } from '../fixes/network-policy.js';
+import { POD_SOURCE_KINDS } from '../kinds.js';
 import type { Check, CheckContext, CheckOutcome, Evidence, EvidencePath, FindingDraft } from '../types.js';
 import { rangeToCidrs } from '../../engines/reach/addresses.js';
-import { countByNamespace, examplePath, listPhrase, MAX_EXAMPLE_PATHS, plural, policyWorkload, workloadLabel, workloadResource } from './common.js';
+import {
+  countByNamespace,
+  examplePath,
+  listPhrase,
+  MAX_EXAMPLE_PATHS,
+  missingPolicyNotices,
+  noPolicyEvidence,
+  plural,
+  policyWorkload,
+  workloadLabel,
+  workloadResource,
+} from './common.js';
 import { compareText } from '../../compare.js';
 
 // Addresses that are not routed on the internet (RFC 1918, RFC 6598, link-local, loopback, ULA).
@@ -32,16 +44,37 @@ export const datastoreReachableBeyondClients: Check = {
     severity: 'high',
     category: 'network-segmentation',
     description:
-      'Computes, under the NetworkPolicies and Calico policies in force, every pod and outside address range that may connect to each datastore (recognised by image, app.kubernetes.io labels or well-known port) on its client ports, and reports those beyond the clients inferred from env references, Helm release and part-of labels.',
-    reads: ['Pod', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'Service', 'Namespace', 'NetworkPolicy', 'CalicoNetworkPolicy', 'CalicoGlobalNetworkPolicy', 'CalicoNetworkSet', 'CalicoGlobalNetworkSet', 'AuthorizationPolicy'],
-    requires: ['NetworkPolicy'],
+      'Computes, under the NetworkPolicies and Calico policies in force, every pod and outside address range that may connect to each datastore (recognised by image, app.kubernetes.io labels or well-known port) on its client ports, and reports those beyond the clients inferred from env references, policy rules that name a workload by its labels, Helm release and part-of labels.',
+    reads: [
+      'Pod',
+      'Deployment',
+      'StatefulSet',
+      'DaemonSet',
+      'ReplicaSet',
+      'Job',
+      'CronJob',
+      'Service',
+      'EndpointSlice',
+      'Namespace',
+      'NetworkPolicy',
+      'CalicoNetworkPolicy',
+      'CalicoGlobalNetworkPolicy',
+      'CalicoNetworkSet',
+      'CalicoGlobalNetworkSet',
+      'CalicoProfile',
+      'AuthorizationPolicy',
+    ],
+    // Without any policy every pod is open, which is a verdict too, so only pods are required.
+    requires: [],
+    requiresAny: [POD_SOURCE_KINDS],
     references: [
       'https://kubernetes.io/docs/concepts/services-networking/network-policies/',
       'https://docs.tigera.io/calico/latest/reference/resources/networkpolicy',
       'https://www.cisecurity.org/benchmark/kubernetes',
     ],
     limitations: [
-      'Clients are inferred from env values that name a Service and from Helm release and app.kubernetes.io/part-of labels; ConfigMaps and container arguments are not loaded because their values may hold credentials.',
+      'Clients are inferred from env values that name a Service, from Allow rules of the policies in force that name a workload by label values, and from Helm release and app.kubernetes.io/part-of labels; ConfigMaps and container arguments are not loaded because their values may hold credentials.',
+      'A workload that a policy rule names by its labels counts as a client, so a deliberate but unneeded grant is not reported.',
       'Calico flow logs and VPC Flow Logs are not read, so observed traffic neither confirms nor adds clients.',
       'Whether outside addresses can route to the pods at all is the AWS network exposure checks\' question; this check reports what the policies admit.',
     ],
@@ -53,11 +86,11 @@ export const datastoreReachableBeyondClients: Check = {
     const findings: FindingDraft[] = [];
     for (const datastore of datastoresOf(model)) {
       const reachers = reachersOf(model, datastore.pods, datastore.ports);
-      const inferred = inferClients(model, datastore.pods);
+      const inferred = inferClients(model, datastore.pods, datastore.ports);
       const finding = findingFor(model, datastore, reachers, inferred);
       if (finding) findings.push(finding);
     }
-    return { findings, notModelled: [...model.notModelled, ...model.assumptions.map((text) => `assumption: ${text}`)] };
+    return { findings, notModelled: [...missingPolicyNotices(model), ...model.notModelled, ...model.assumptions.map((text) => `assumption: ${text}`)] };
   },
 };
 
@@ -94,8 +127,14 @@ function findingFor(model: ReachModel, datastore: Datastore, reachers: Reachers,
     ...(ranges.length > 0 ? [{ fact: `Address ranges outside the pods that the policies admit on ${ports}: ${ranges.slice(0, 6).join(', ')}${ranges.length > 6 ? `, and ${ranges.length - 6} more` : ''}.` }] : []),
     ...inferred.clients.map((client) => ({ fact: `${workloadLabel(client.workload)} is a client: ${client.reasons.join('; ')}.`, source: client.pods[0]?.pod.source })),
     ...inferred.related.map((entry) => ({ fact: `${workloadLabel(entry.workload)} is related (${entry.reasons.join('; ')}) but no reference names the datastore, so it is not counted as a client.`, source: entry.pods[0]?.pod.source })),
-    ...admittingPolicies(model, datastore, excessPods, external.map((entry) => entry.range)).map((policy) => ({ fact: `${policyLabel(policy.ref)} admits sources beyond the clients.`, source: policy.ref.source })),
-    ...(inferred.basis === 'none' ? [{ fact: 'No client could be inferred: no env value names its Services and no Helm release or part-of label relates another workload to it.' }] : []),
+    ...admittingPolicies(model, datastore, excessPods, external.map((entry) => entry.range)).map((policy) => ({
+      fact: inferred.basis === 'none' ? `${policyLabel(policy.ref)} admits sources that nothing in the snapshot shows to be clients.` : `${policyLabel(policy.ref)} admits sources beyond the clients.`,
+      source: policy.ref.source,
+    })),
+    ...(inferred.basis === 'none'
+      ? [{ fact: 'No client could be inferred: no env value names its Services, no policy rule names a workload by its labels, and no Helm release or part-of label relates another workload to it.' }]
+      : []),
+    ...noPolicyEvidence(model.inventory),
   ];
 
   return {
@@ -139,7 +178,7 @@ function examplePaths(model: ReachModel, datastore: Datastore, excess: PodEndpoi
   return paths;
 }
 
-/** Kubernetes NetworkPolicies that select the datastore and have an ingress rule admitting a source beyond the clients. */
+/** Policies (Kubernetes and Calico) that select the datastore and have an ingress rule admitting a source beyond the clients. */
 function admittingPolicies(model: ReachModel, datastore: Datastore, excess: PodEndpoint[], external: AddressRange[]) {
   const targetClasses = [...new Set(datastore.pods.map((pod) => pod.classId))].map((id) => model.classes[id]).filter((cls) => cls !== undefined);
   const excessClasses = [...new Set(excess.map((pod) => pod.classId))].map((id) => model.classes[id]).filter((cls) => cls !== undefined);
@@ -163,9 +202,14 @@ function admittingPolicies(model: ReachModel, datastore: Datastore, excess: PodE
 function fixFor(model: ReachModel, datastore: Datastore, inferred: InferredClients, excess: PodEndpoint[], external: AddressRange[]): NetworkPolicyFix {
   const namespace = datastore.workload.namespace;
   const ports = datastore.detected.ports.map((port) => ({ port: port.port, protocol: protocolName(port.protocol) as 'TCP' | 'UDP' | 'SCTP', ...(port.name ? { name: port.name } : {}) }));
-  const replaces = admittingPolicies(model, datastore, excess, external)
-    .filter((policy) => policy.flavour === 'kubernetes' && policy.ref.namespace === namespace)
-    .map((policy) => ({ kind: 'NetworkPolicy' as const, namespace, name: policy.ref.name }));
+  // A template admits nobody until it is filled in, so it replaces nothing: deleting policies on its
+  // account would cut the access they grant now.
+  const replaces =
+    inferred.basis === 'none'
+      ? []
+      : admittingPolicies(model, datastore, excess, external)
+          .filter((policy) => policy.flavour === 'kubernetes' && policy.ref.namespace === namespace)
+          .map((policy) => ({ kind: 'NetworkPolicy' as const, namespace, name: policy.ref.name }));
   return {
     type: 'network-policy',
     target: policyWorkload(model, datastore.workload, datastore.pods),
@@ -178,8 +222,10 @@ function fixFor(model: ReachModel, datastore: Datastore, inferred: InferredClien
     calico: model.cni.name === 'calico',
     rationale:
       inferred.basis === 'references'
-        ? `Clients are the workloads whose env values name the ${datastore.detected.kind.name} Services; ports are the ones the datastore container listens on.`
-        : inferred.basis === 'relations'
+        ? `Clients are the workloads whose env values name the ${datastore.detected.kind.name} Services or that Allow rules of the policies in force name by their labels; ports are the ones the datastore container listens on.`
+        : inferred.basis === 'policies'
+          ? `No env value names the ${datastore.detected.kind.name} Services, so clients are the workloads that Allow rules of the policies in force name by their labels; ports are the ones the datastore container listens on.`
+          : inferred.basis === 'relations'
           ? `No env value names the ${datastore.detected.kind.name} Services, so clients are the workloads of the same Helm release or part-of group.`
           : `No client could be inferred, so the policy is a template that admits nobody until a client is filled in.`,
   };

@@ -1,6 +1,7 @@
 import { hasDefaultDeny, reachModel } from '../../engines/reach/index.js';
 import type { Check, CheckContext, CheckOutcome, FindingDraft } from '../types.js';
-import { plural } from './common.js';
+import { POD_SOURCE_KINDS } from '../kinds.js';
+import { missingPolicyNotices, noPolicyEvidence, plural } from './common.js';
 
 export const namespaceWithoutDefaultDeny: Check = {
   meta: {
@@ -10,8 +11,10 @@ export const namespaceWithoutDefaultDeny: Check = {
     category: 'network-segmentation',
     description:
       'Reports each namespace with pods in which no policy selects every pod for ingress (or egress) without also allowing every peer, so that traffic no rule names is allowed.',
-    reads: ['Pod', 'Namespace', 'NetworkPolicy', 'CalicoNetworkPolicy', 'CalicoGlobalNetworkPolicy', 'Deployment', 'StatefulSet', 'DaemonSet'],
-    requires: ['NetworkPolicy'],
+    reads: ['Pod', 'Namespace', 'NetworkPolicy', 'CalicoNetworkPolicy', 'CalicoGlobalNetworkPolicy', 'CalicoProfile', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob'],
+    // A snapshot without any policy has no default deny anywhere, which is a verdict, so only pods are required.
+    requires: [],
+    requiresAny: [POD_SOURCE_KINDS],
     references: ['https://kubernetes.io/docs/concepts/services-networking/network-policies/#default-policies', 'https://docs.tigera.io/calico/latest/network-policy/get-started/kubernetes-default-deny'],
     limitations: ['A namespace counts as covered when one policy selects all its current pods; a policy that selects them by labels that new pods may lack is counted too.'],
   },
@@ -31,10 +34,13 @@ export const namespaceWithoutDefaultDeny: Check = {
         problem: `No policy selects ${pods === 1 ? 'the only pod' : `all ${plural(pods, 'pod')}`} of namespace ${namespace} for ${missing.join(' and ')} without allowing every peer, so ${missing.map((direction) => (direction === 'ingress' ? 'traffic into' : 'traffic out of')).join(' and ')} ${pods === 1 ? 'it' : 'its pods'} is allowed unless a rule says otherwise.`,
         risk: 'A new workload, or one whose policy misses a port or peer, is open by default; a default deny makes every allowed flow explicit.',
         recommendation: `Add a NetworkPolicy with podSelector: {} and policyTypes [${missing.map((direction) => (direction === 'ingress' ? 'Ingress' : 'Egress')).join(', ')}] in ${namespace}${missing.includes('egress') ? ', with an egress rule for DNS to kube-dns' : ''}, then allow the flows the workloads need.`,
-        evidence: [{ fact: `Namespace ${namespace} runs ${plural(pods, 'pod')} and no policy isolates ${pods === 1 ? 'it' : 'all of them'} for ${missing.join(' and ')}.`, ...(object ? { source: object.source } : {}) }],
+        evidence: [
+          { fact: `Namespace ${namespace} runs ${plural(pods, 'pod')} and no policy isolates ${pods === 1 ? 'it' : 'all of them'} for ${missing.join(' and ')}.`, ...(object ? { source: object.source } : {}) },
+          ...noPolicyEvidence(context.inventory),
+        ],
         key: `${namespace}|${missing.join(',')}`,
       });
     }
-    return { findings, notModelled: model.notModelled };
+    return { findings, notModelled: [...missingPolicyNotices(model), ...model.notModelled] };
   },
 };

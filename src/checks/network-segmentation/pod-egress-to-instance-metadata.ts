@@ -1,7 +1,8 @@
 import { explainConnection, parseCidr, PROTOCOL, reachModel, type PodEndpoint, type ReachModel } from '../../engines/reach/index.js';
 import { childSource } from '../../inventory/source.js';
 import type { Check, CheckContext, CheckOutcome, Evidence, EvidencePath, FindingDraft } from '../types.js';
-import { countByNamespace, listWithMore, pathFromVerdict, plural } from './common.js';
+import { POD_SOURCE_KINDS } from '../kinds.js';
+import { countByNamespace, listWithMore, missingPolicyNotices, noPolicyEvidence, pathFromVerdict, plural } from './common.js';
 import { compareText } from '../../compare.js';
 
 // The EC2 instance metadata service listens on 169.254.169.254:80 on every node. A pod that may send to it
@@ -25,8 +26,10 @@ export const podEgressToInstanceMetadata: Check = {
     category: 'network-segmentation',
     description:
       'Reports pods (not on the host network) whose egress policies allow TCP 80 to 169.254.169.254 while their node instance answers pods there (HttpEndpoint enabled, and IMDSv1 allowed or a PUT response hop limit above 1).',
-    reads: ['Pod', 'Node', 'Instance', 'NetworkPolicy', 'CalicoNetworkPolicy', 'CalicoGlobalNetworkPolicy'],
-    requires: ['Pod', 'NetworkPolicy'],
+    reads: ['Pod', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'Node', 'Instance', 'NetworkPolicy', 'CalicoNetworkPolicy', 'CalicoGlobalNetworkPolicy', 'CalicoNetworkSet', 'CalicoGlobalNetworkSet', 'CalicoProfile'],
+    // Without any policy every pod may send to the metadata service, which is a verdict, so only pods are required.
+    requires: [],
+    requiresAny: [POD_SOURCE_KINDS],
     references: ['https://docs.aws.amazon.com/eks/latest/best-practices/identity-and-access-management.html', 'https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/configuring-IMDS-existing-instances.html'],
     limitations: [
       'Pods whose node or instance is not in the snapshot are reported with the instance settings unknown.',
@@ -50,7 +53,8 @@ export const podEgressToInstanceMetadata: Check = {
       if (setting.blocks) continue;
       exposed.push({ pod, setting });
     }
-    if (exposed.length === 0) return { findings: [], notModelled: model.notModelled };
+    const notModelled = [...missingPolicyNotices(model), ...model.notModelled];
+    if (exposed.length === 0) return { findings: [], notModelled };
 
     const bySetting = new Map<string, Array<{ pod: PodEndpoint; setting: InstanceSetting }>>();
     for (const entry of exposed) {
@@ -59,7 +63,7 @@ export const podEgressToInstanceMetadata: Check = {
       else bySetting.set(entry.setting.text, [entry]);
     }
     const findings = [...bySetting.entries()].sort(([a], [b]) => compareText(a, b)).map(([setting, entries]) => findingFor(model, setting, entries));
-    return { findings, notModelled: model.notModelled };
+    return { findings, notModelled };
   },
 };
 
@@ -81,7 +85,7 @@ function findingFor(model: ReachModel, setting: string, entries: Array<{ pod: Po
   const facts = new Map<string, Evidence>();
   for (const entry of entries) for (const fact of entry.setting.evidence) facts.set(fact.fact, fact);
   const allFacts = [...facts.values()].sort((a, b) => compareText(a.fact, b.fact));
-  const evidence = allFacts.slice(0, MAX_EVIDENCE);
+  const evidence = [...allFacts.slice(0, MAX_EVIDENCE), ...noPolicyEvidence(model.inventory)];
   const omitted = allFacts.length > evidence.length ? ` The evidence lists ${evidence.length} of the ${allFacts.length} ${unknown ? 'missing inputs' : 'instances'}.` : '';
 
   return {

@@ -1,5 +1,6 @@
 import type * as m from '../../inventory/model.js';
 import { childSource } from '../../inventory/source.js';
+import { POLICY_KINDS } from '../kinds.js';
 import type { Check, CheckContext, CheckOutcome, FindingDraft } from '../types.js';
 
 // Peers that admit every namespace (`namespaceSelector: {}` alone) or every address (`0.0.0.0/0`, `::/0`),
@@ -16,7 +17,8 @@ export const policyPeerAdmitsAll: Check = {
     description:
       'Reports NetworkPolicy rules whose peers admit every namespace (a namespaceSelector {} peer, or no from/to at all) or every address (ipBlock 0.0.0.0/0 or ::/0), and Calico Allow rules with nets 0.0.0.0/0 or an empty source or destination.',
     reads: ['NetworkPolicy', 'CalicoNetworkPolicy', 'CalicoGlobalNetworkPolicy'],
-    requires: ['NetworkPolicy'],
+    requires: [],
+    requiresAny: [POLICY_KINDS],
     references: ['https://kubernetes.io/docs/concepts/services-networking/network-policies/#networkpolicy-resource', 'https://docs.tigera.io/calico/latest/reference/resources/networkpolicy#entityrule'],
     limitations: ['An ipBlock with except entries is reported when its CIDR is 0.0.0.0/0 or ::/0, because it still admits almost every address.'],
   },
@@ -65,12 +67,16 @@ function calicoFindings(policy: m.CalicoPolicy): FindingDraft[] {
   const name = namespace ? `${namespace}/${policy.metadata.name}` : policy.metadata.name;
   const findings: FindingDraft[] = [];
   for (const direction of ['ingress', 'egress'] as const) {
+    if (!calicoTypes(policy).has(direction)) continue;
     (policy.spec[direction] ?? []).forEach((rule, index) => {
       if (rule.action.toLowerCase() !== 'allow') return;
       const peer = (direction === 'ingress' ? rule.source : rule.destination) ?? {};
       const nets = Array.isArray(peer.nets) ? (peer.nets as unknown[]).filter((net): net is string => typeof net === 'string') : [];
       const labelled = ['selector', 'notSelector', 'namespaceSelector', 'serviceAccounts', 'services', 'notNets'].some((key) => peer[key] !== undefined);
-      const everyAddress = nets.some((net) => EVERY_ADDRESS.has(net));
+      // The fields of a Calico entity rule all apply together, so nets next to a selector match only the
+      // selected endpoints in those nets, not every address.
+      const selectsEndpoints = ['selector', 'namespaceSelector', 'serviceAccounts', 'services'].some((key) => peer[key] !== undefined);
+      const everyAddress = !selectsEndpoints && nets.some((net) => EVERY_ADDRESS.has(net));
       const everything = !labelled && nets.length === 0;
       const everyNamespace = peer.namespaceSelector === 'all()' && peer.selector === undefined && peer.notSelector === undefined;
       if (!everyAddress && !everything && !everyNamespace) return;
@@ -88,4 +94,13 @@ function calicoFindings(policy: m.CalicoPolicy): FindingDraft[] {
     });
   }
   return findings;
+}
+
+/** Returns the directions a Calico policy applies to: its `types`, else Ingress, plus Egress when it has egress rules (Egress alone when it has only those). */
+function calicoTypes(policy: m.CalicoPolicy): Set<'ingress' | 'egress'> {
+  const types = policy.spec.types;
+  if (types && types.length > 0) return new Set(types.map((type) => type.toLowerCase()).filter((type): type is 'ingress' | 'egress' => type === 'ingress' || type === 'egress'));
+  const hasIngress = (policy.spec.ingress ?? []).length > 0;
+  const hasEgress = (policy.spec.egress ?? []).length > 0;
+  return new Set([...(hasIngress || !hasEgress ? (['ingress'] as const) : []), ...(hasEgress ? (['egress'] as const) : [])]);
 }

@@ -19,7 +19,10 @@ export const policyPeersOrInsteadOfAnd: Check = {
     reads: ['NetworkPolicy'],
     requires: ['NetworkPolicy'],
     references: ['https://kubernetes.io/docs/concepts/services-networking/network-policies/#behavior-of-to-and-from-selectors'],
-    limitations: ['Only the empty namespaceSelector is reported; a separate non-empty namespaceSelector next to a podSelector can be intended.'],
+    limitations: [
+      'Only the empty namespaceSelector is reported; a separate non-empty namespaceSelector next to a podSelector can be intended.',
+      'Kubernetes NetworkPolicies only: a Calico rule has one source and one destination whose fields all apply together, so this mistake cannot be written in a Calico policy.',
+    ],
   },
   run(context: CheckContext): CheckOutcome {
     const findings: FindingDraft[] = [];

@@ -1,4 +1,5 @@
 import { policyLabel, reachModel, type AddressRange, type CompiledRule, type EndpointClass } from '../../engines/reach/index.js';
+import { POLICY_KINDS } from '../kinds.js';
 import type { Check, CheckContext, CheckOutcome, FindingDraft } from '../types.js';
 
 export const policyRuleNeverMatches: Check = {
@@ -9,8 +10,9 @@ export const policyRuleNeverMatches: Check = {
     category: 'network-segmentation',
     description:
       'Reports rules of policies that select pods but whose peers match no pod and no address, or whose ports (named ports included) match nothing on any selected pod, so the rule never takes effect.',
-    reads: ['Pod', 'Namespace', 'NetworkPolicy', 'CalicoNetworkPolicy', 'CalicoGlobalNetworkPolicy', 'CalicoNetworkSet', 'CalicoGlobalNetworkSet'],
-    requires: ['Pod', 'NetworkPolicy'],
+    reads: ['Pod', 'Namespace', 'Service', 'EndpointSlice', 'NetworkPolicy', 'CalicoNetworkPolicy', 'CalicoGlobalNetworkPolicy', 'CalicoNetworkSet', 'CalicoGlobalNetworkSet', 'CalicoProfile'],
+    requires: ['Pod'],
+    requiresAny: [POLICY_KINDS],
     references: ['https://kubernetes.io/docs/concepts/services-networking/network-policies/#networkpolicy-resource'],
     limitations: ['A rule that names pods that are not running now is reported, though it may match once they are deployed.'],
   },

@@ -1,5 +1,6 @@
 import { policyLabel, reachModel } from '../../engines/reach/index.js';
 import type { Check, CheckContext, CheckOutcome, FindingDraft } from '../types.js';
+import { POLICY_KINDS } from '../kinds.js';
 import { plural } from './common.js';
 
 export const policySelectsNoPods: Check = {
@@ -10,8 +11,10 @@ export const policySelectsNoPods: Check = {
     category: 'network-segmentation',
     description:
       'Reports NetworkPolicies and Calico policies whose selector matches no pod (and no synthesised workload pod) in the snapshot, so they protect nothing. Where Calico enforces policy, selectors also see the labels Calico Profiles apply.',
-    reads: ['Pod', 'NetworkPolicy', 'CalicoNetworkPolicy', 'CalicoGlobalNetworkPolicy', 'CalicoProfile', 'Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'],
-    requires: ['Pod', 'NetworkPolicy'],
+    reads: ['Pod', 'NetworkPolicy', 'CalicoNetworkPolicy', 'CalicoGlobalNetworkPolicy', 'CalicoProfile', 'Namespace', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob'],
+    // Pods, not only workload templates: a policy may select pods that no workload in the snapshot owns.
+    requires: ['Pod'],
+    requiresAny: [POLICY_KINDS],
     references: ['https://kubernetes.io/docs/concepts/services-networking/network-policies/#networkpolicy-resource'],
     limitations: ['A policy written for pods that are scaled to zero or not yet deployed is reported too.', 'Calico policies that select only host endpoints are reported, since host endpoints are not modelled.'],
   },

@@ -2,6 +2,7 @@ import type { Inventory, OwningWorkload } from '../../inventory/inventory.js';
 import type { CronJob, Pod, SafeContainer, Workload } from '../../inventory/model.js';
 import type { SourceRef } from '../../inventory/source.js';
 import { childSource } from '../../inventory/source.js';
+import { POD_SOURCE_KINDS } from '../kinds.js';
 import type { Check, Evidence, FindingDraft, SetContainerResourcesFix } from '../types.js';
 import {
   PATCHABLE_KINDS,
@@ -67,7 +68,8 @@ export const workloadMissingResources: Check = {
     description:
       "Tests whether any container or init container of a workload has no memory limit, no memory request or no CPU request, reading the workload's pods and, for a workload without pods in the snapshot, its pod template.",
     reads: ['Pod', 'PodMetrics', 'ReplicaSet', 'Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'],
-    requires: ['Pod'],
+    requires: [],
+    requiresAny: [POD_SOURCE_KINDS],
     references: [
       'https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/',
       'https://kubernetes.io/docs/tasks/configure-pod-container/quality-service-pod/',

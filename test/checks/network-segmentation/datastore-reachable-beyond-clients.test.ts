@@ -8,7 +8,7 @@ import type { NetworkPolicyFix } from '../../../src/checks/fixes/network-policy.
 import { datastoreReachableBeyondClients } from '../../../src/checks/network-segmentation/datastore-reachable-beyond-clients.js';
 import { renderNetworkPolicyFix } from '../../../src/remediation/network-policy.js';
 import { load } from '../../engines/reach/support.js';
-import { namespace, networkPolicy, pod, run, service } from './support.js';
+import { calicoPolicy, namespace, networkPolicy, pod, run, service } from './support.js';
 
 const postgres = pod('shop', 'db-0', { labels: { 'app.kubernetes.io/name': 'postgresql', 'app.kubernetes.io/instance': 'shop' }, image: 'docker.io/bitnami/postgresql:16.4.0', ports: [{ name: 'tcp-postgresql', containerPort: 5432 }], owner: { kind: 'StatefulSet', name: 'db' } });
 const api = pod('shop', 'api-1', { labels: { app: 'api' }, env: [{ name: 'DATABASE_URL', value: 'postgres://app:secret@db.shop.svc.cluster.local:5432/app' }], owner: { kind: 'Deployment', name: 'api' } });
@@ -100,6 +100,128 @@ describe('datastore-reachable-beyond-clients', () => {
     expect(template?.title).toContain('template');
     expect(template?.content).toContain('Rampart found no client');
     expect(template?.safety).toBe('suggestion');
+  });
+
+  it('never deletes policies for a template', () => {
+    // NetworkPolicy shop/db admits everyone, and nothing shows who the clients are: deleting it for a
+    // template that admits nobody would cut every source, so the fix replaces nothing.
+    const lonely = [namespace('shop'), postgres, worker, anySource];
+    const fix = run(datastoreReachableBeyondClients, lonely).findings[0]?.fixes?.[0] as NetworkPolicyFix;
+    expect(fix.replaces).toEqual([]);
+    // The renderer ignores replaces for a template even when a producer sets it.
+    const remediations = renderNetworkPolicyFix({ ...fix, replaces: [{ kind: 'NetworkPolicy', namespace: 'shop', name: 'db' }] }, load(lonely).inventory);
+    const kubectl = remediations.find((remediation) => remediation.format === 'kubectl');
+    expect(kubectl?.title).toBe('Fill in the NetworkPolicy template, then apply it after review');
+    expect(kubectl?.content).toBe(
+      [
+        '# db-allow-clients.yaml admits nobody as written: first add an ingress rule for each client on TCP 5432.',
+        '# Check the filled-in policy against the sources the verification lists, then apply it:',
+        'kubectl apply -f db-allow-clients.yaml',
+      ].join('\n'),
+    );
+    expect(remediations.map((remediation) => remediation.content).join('\n')).not.toContain('kubectl delete');
+    expect(remediations.every((remediation) => remediation.safety === 'suggestion')).toBe(true);
+  });
+
+  it('names who a template keeps out when applied unchanged', () => {
+    // No policy selects the database, so the template alone would isolate it and cut every source.
+    const open = [namespace('shop'), namespace('ops'), postgres, worker, stranger];
+    const fix = run(datastoreReachableBeyondClients, open).findings[0]?.fixes?.[0] as NetworkPolicyFix;
+    expect(fix.basis).toBe('none');
+    const [template] = renderNetworkPolicyFix(fix, load(open).inventory);
+    expect(template?.verification).toBe(
+      [
+        'Re-ran the reachability engine with this template applied unchanged, admitting nobody, and the policies in force left in place, on TCP 5432 of shop/db:',
+        '- sources that would LOSE access if it were applied unchanged: 2 workloads in 2 namespaces: ops (1), shop (1); for example Deployment/shop/worker, Pod/ops/debug',
+        '- addresses outside the pods would LOSE access',
+        '- add every client that needs access before applying it',
+      ].join('\n'),
+    );
+  });
+
+  it('names who keeps access past a template', () => {
+    // NetworkPolicy shop/db admits everyone and stays, so the template alone changes nothing.
+    const lonely = [namespace('shop'), postgres, worker, anySource];
+    const fix = run(datastoreReachableBeyondClients, lonely).findings[0]?.fixes?.[0] as NetworkPolicyFix;
+    const [template] = renderNetworkPolicyFix(fix, load(lonely).inventory);
+    expect(template?.verification).toContain('- no source would lose access, because the policies in force keep admitting every source that reaches it now\n');
+    expect(template?.verification).toContain('- sources that would keep access through the policies in force, which the template does not change: 1 workload in 1 namespace: shop (1); for example Deployment/shop/worker\n');
+    expect(template?.verification).toContain('- addresses outside the pods that would keep access: ');
+  });
+
+  it('counts a workload a policy names as a client', () => {
+    // The database's only ingress rule admits app=api by label on the named port, and api's own egress
+    // policy targets the database: least privilege already, though no env value names the Service.
+    const db = pod('shop', 'db-0', { labels: { app: 'db' }, image: 'postgres:16', ports: [{ name: 'pg', containerPort: 5432 }, { name: 'metrics', containerPort: 9187 }] });
+    const plainApi = pod('shop', 'api-1', { labels: { app: 'api' } });
+    const documents = [
+      namespace('shop'),
+      namespace('ops'),
+      db,
+      plainApi,
+      worker,
+      stranger,
+      service('shop', 'postgres', { app: 'db' }, 5432),
+      networkPolicy('shop', 'default-deny', { podSelector: {}, policyTypes: ['Ingress', 'Egress'] }),
+      networkPolicy('shop', 'allow-api-to-db', { podSelector: { matchLabels: { app: 'db' } }, policyTypes: ['Ingress'], ingress: [{ from: [{ podSelector: { matchLabels: { app: 'api' } } }], ports: [{ port: 'pg', protocol: 'TCP' }] }] }),
+      networkPolicy('shop', 'api-egress', { podSelector: { matchLabels: { app: 'api' } }, policyTypes: ['Egress'], egress: [{ to: [{ podSelector: { matchLabels: { app: 'db' } } }], ports: [{ port: 5432 }] }] }),
+    ];
+    expect(run(datastoreReachableBeyondClients, documents).findings).toEqual([]);
+  });
+
+  it('keeps a named client and reports the rest', () => {
+    // Rule 1 names app=api; rule 2 admits every namespace, so the worker and ops/debug are beyond the clients.
+    const byLabel = networkPolicy('shop', 'db', {
+      podSelector: { matchLabels: { 'app.kubernetes.io/name': 'postgresql' } },
+      ingress: [{ from: [{ podSelector: { matchLabels: { app: 'api' } } }], ports: [{ port: 5432 }] }, { from: [{ namespaceSelector: {} }], ports: [{ port: 5432 }] }],
+    });
+    const plainApi = pod('shop', 'api-1', { labels: { app: 'api' }, owner: { kind: 'Deployment', name: 'api' } });
+    const documents = [namespace('shop'), namespace('ops'), postgres, plainApi, worker, stranger, byLabel];
+    const finding = run(datastoreReachableBeyondClients, documents).findings[0];
+    expect(finding?.problem).toContain('accepts TCP 5432 from 2 pods of 2 workloads in 2 namespaces, while its only inferred client is Deployment shop/api.');
+    expect(finding?.evidence.map((item) => item.fact)).toContain('Deployment shop/api is a client: NetworkPolicy shop/db ingress rule 1 names it by its labels (from podSelector app=api on TCP 5432).');
+    const fix = finding?.fixes?.[0] as NetworkPolicyFix;
+    expect(fix.basis).toBe('policies');
+    expect(fix.clients.map((client) => client.name)).toEqual(['api']);
+    expect(fix.replaces).toEqual([{ kind: 'NetworkPolicy', namespace: 'shop', name: 'db' }]);
+    const [policy] = renderNetworkPolicyFix(fix, load(documents).inventory);
+    expect(policy?.verification).toContain('- clients that keep access: Deployment/shop/api\n');
+    expect(policy?.safety).toBe('fix');
+  });
+
+  it('does not count rules that admit groups as naming clients', () => {
+    // podSelector {} admits every pod of the namespace, namespaceSelector alone every pod of the namespaces
+    // it selects, and a podSelector next to namespaceSelector {} the labelled pods of every namespace.
+    const groups: object[] = [
+      { from: [{ podSelector: {} }] },
+      { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'shop' } } }] },
+      { from: [{ namespaceSelector: {}, podSelector: { matchLabels: { app: 'worker' } } }] },
+      { from: [{ podSelector: { matchExpressions: [{ key: 'app', operator: 'NotIn', values: ['debug'] }] } }] },
+    ];
+    for (const rule of groups) {
+      const policy = networkPolicy('shop', 'db', { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'postgresql' } }, ingress: [{ ...rule, ports: [{ port: 5432 }] }] });
+      const finding = run(datastoreReachableBeyondClients, [namespace('shop'), postgres, worker, policy]).findings[0];
+      expect(finding?.problem, JSON.stringify(rule)).toContain('while no client could be inferred');
+    }
+  });
+
+  it('counts Calico rules that name workloads', () => {
+    const calicoDb = (source: object, kind: 'NetworkPolicy' | 'GlobalNetworkPolicy' = 'NetworkPolicy') =>
+      calicoPolicy(kind, 'db', { selector: "app.kubernetes.io/name == 'postgresql'", types: ['Ingress'], ingress: [{ action: 'Allow', protocol: 'TCP', source, destination: { ports: [5432] } }] }, kind === 'NetworkPolicy' ? 'shop' : undefined);
+    const inferred = (policy: object) => {
+      const finding = run(datastoreReachableBeyondClients, [namespace('shop'), namespace('ops'), postgres, worker, stranger, policy]).findings[0];
+      return (finding?.fixes?.[0] as NetworkPolicyFix | undefined)?.basis ?? 'no finding';
+    };
+    // Named: a selector by label value in the policy's namespace, or with a namespaceSelector by value.
+    expect(inferred(calicoDb({ selector: "app == 'worker'" }))).toBe('no finding');
+    expect(inferred(calicoDb({ selector: "app in {'worker', 'batch'} && !has(quarantine)" }))).toBe('no finding');
+    expect(inferred(calicoDb({ selector: "app == 'debug'", namespaceSelector: "projectcalico.org/name == 'ops'" }, 'GlobalNetworkPolicy'))).toBe('no finding');
+    // Groups: a negation, has(), an OR with all(), a bare namespaceSelector, and a GlobalNetworkPolicy
+    // selector without namespaceSelector, which matches that label in every namespace.
+    for (const source of [{ selector: "app != 'debug'" }, { selector: 'has(app)' }, { selector: "app == 'worker' || all()" }, { namespaceSelector: "projectcalico.org/name == 'shop'" }]) {
+      expect(inferred(calicoDb(source)), JSON.stringify(source)).toBe('none');
+    }
+    expect(inferred(calicoDb({ selector: "app == 'debug'" }, 'GlobalNetworkPolicy'))).toBe('none');
   });
 
   it('detects datastores in pod-less manifests', () => {

@@ -23,6 +23,8 @@ function instances(...entries: Array<{ id: string; ip: string; options?: object 
 
 const HOP_LIMIT_2 = { HttpTokens: 'required', HttpPutResponseHopLimit: 2, HttpEndpoint: 'enabled' };
 const workload = [namespace('shop'), pod('shop', 'web', { nodeName: 'node-a' }), node('node-a', 'i-0abc')];
+// Without any policy kind in the snapshot, every finding states why no policy restricts the pods.
+const NO_POLICY = { fact: 'The snapshot contains no NetworkPolicy, CalicoNetworkPolicy or CalicoGlobalNetworkPolicy, so no policy restricts any pod; if the cluster has policies, add them to the snapshot.' };
 
 describe('pod-egress-to-instance-metadata', () => {
   it('reports pods when the hop limit lets tokens reach them', () => {
@@ -69,8 +71,8 @@ describe('pod-egress-to-instance-metadata', () => {
     const { findings } = run(podEgressToInstanceMetadata, documents);
     // HttpPutResponseHopLimit absent and 2 both leave IMDSv1 open, but they are different settings, so two findings.
     expect(findings.map((finding) => finding.evidence)).toEqual([
-      [{ fact: 'Instance i-0def (node node-b) has HttpTokens optional, HttpPutResponseHopLimit unset (taken as 1) and HttpEndpoint enabled.', source: { file: 'snapshot.yaml', document: 5, path: '$.Reservations[0].Instances[0].MetadataOptions' } }],
-      [{ fact: 'Instance i-0abc (node node-a) has HttpTokens optional, HttpPutResponseHopLimit 2 and HttpEndpoint enabled.', source: { file: 'snapshot.yaml', document: 5, path: '$.Reservations[1].Instances[0].MetadataOptions' } }],
+      [{ fact: 'Instance i-0def (node node-b) has HttpTokens optional, HttpPutResponseHopLimit unset (taken as 1) and HttpEndpoint enabled.', source: { file: 'snapshot.yaml', document: 5, path: '$.Reservations[0].Instances[0].MetadataOptions' } }, NO_POLICY],
+      [{ fact: 'Instance i-0abc (node node-a) has HttpTokens optional, HttpPutResponseHopLimit 2 and HttpEndpoint enabled.', source: { file: 'snapshot.yaml', document: 5, path: '$.Reservations[1].Instances[0].MetadataOptions' } }, NO_POLICY],
     ]);
   });
 
@@ -92,6 +94,7 @@ describe('pod-egress-to-instance-metadata', () => {
       { fact: 'Node node-a matches no instance in the snapshot (providerID aws:///eu-west-2a/i-0abc).', source: { file: 'snapshot.yaml', document: 4, path: '$.spec.providerID' } },
       { fact: 'Node node-x of pod shop/lost is not in the snapshot.', source: { file: 'snapshot.yaml', document: 2, path: '$.spec.nodeName' } },
       { fact: 'Pod shop/pending is not scheduled to a node (spec.nodeName is unset).', source: { file: 'snapshot.yaml', document: 1, path: '$' } },
+      NO_POLICY,
     ]);
   });
 

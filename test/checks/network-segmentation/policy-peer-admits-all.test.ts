@@ -19,6 +19,20 @@ describe('policy-peer-admits-all', () => {
     expect(run(policyPeerAdmitsAll, [namespace('shop'), policy]).findings).toEqual([]);
   });
 
+  it('reports Calico nets 0.0.0.0/0 only without a selector', () => {
+    // The fields of a Calico entity rule apply together: nets next to a selector match only the selected
+    // endpoints in those nets.
+    const policy = calicoPolicy('NetworkPolicy', 'p', { selector: 'all()', ingress: [{ action: 'Allow', source: { nets: ['0.0.0.0/0'] } }, { action: 'Allow', source: { nets: ['0.0.0.0/0'], selector: "app == 'api'" } }] }, 'shop');
+    expect(run(policyPeerAdmitsAll, [namespace('shop'), policy]).findings.map((finding) => finding.title)).toEqual(['Calico NetworkPolicy shop/p ingress rule 1 allows every address']);
+  });
+
+  it('ignores Calico rules of a type the policy does not list', () => {
+    // types [Ingress] makes the egress rules inert. Without types, egress rules alone make the policy Egress.
+    const ingressOnly = calicoPolicy('GlobalNetworkPolicy', 'in', { selector: 'all()', types: ['Ingress'], ingress: [{ action: 'Deny' }], egress: [{ action: 'Allow' }] });
+    const egressOnly = calicoPolicy('GlobalNetworkPolicy', 'out', { selector: 'all()', egress: [{ action: 'Allow' }] });
+    expect(run(policyPeerAdmitsAll, [ingressOnly, egressOnly]).findings.map((finding) => finding.title)).toEqual(['Calico GlobalNetworkPolicy out egress rule 1 allows every pod and every address']);
+  });
+
   it('reports Calico allow rules without peers, not deny rules', () => {
     const policy = calicoPolicy('GlobalNetworkPolicy', 'g', { selector: 'all()', ingress: [{ action: 'Allow', protocol: 'TCP' }, { action: 'Deny' }] });
     expect(run(policyPeerAdmitsAll, [policy]).findings.map((finding) => finding.title)).toEqual(['Calico GlobalNetworkPolicy g ingress rule 1 allows every pod and every address']);

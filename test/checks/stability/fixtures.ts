@@ -1,5 +1,6 @@
 import { DEFAULT_CONFIG, type RampartConfig } from '../../../src/config/config.js';
 import type { Check, CheckContext, CheckOutcome } from '../../../src/checks/types.js';
+import { missingInputs } from '../../../src/checks/run.js';
 import { loadDocuments } from '../../../src/inventory/load.js';
 
 // Builders for Kubernetes objects in the shape `kubectl get -o json` prints them, with the fields the API
@@ -305,8 +306,8 @@ export function contextFor(files: Record<string, unknown[]>, config: RampartConf
 
 /** Runs one check the way the runner does, skipping it when a required kind is missing. */
 export function runCheck(check: Check, context: CheckContext): CheckOutcome {
-  const missing = check.meta.requires.filter((kind) => !context.inventory.has(kind));
-  if (missing.length > 0) throw new Error(`check ${check.meta.id} would be skipped: no ${missing.join(', ')}`);
+  const missing = missingInputs(check.meta, context.inventory);
+  if (missing.length > 0) throw new Error(`check ${check.meta.id} would be skipped: ${missing.join('; ')}`);
   return check.run(context);
 }
 

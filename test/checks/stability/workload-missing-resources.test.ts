@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SetContainerResourcesFix } from '../../../src/checks/types.js';
+import { missingInputs } from '../../../src/checks/run.js';
 import { workloadMissingResources } from '../../../src/checks/stability/workload-missing-resources.js';
 import { container, containerStatus, contextFor, list, pod, podMetrics, runCheck, workload } from './fixtures.js';
 
@@ -154,6 +155,23 @@ describe('workload-missing-resources', () => {
     const { findings } = runCheck(workloadMissingResources, context);
     expect(findings.map((finding) => finding.title)).toEqual(['CronJob ops/backup: no memory limit on container backup']);
     expect(findings[0]?.evidence[0]?.source?.path).toBe('$.items[0].spec.jobTemplate.spec.template.spec.containers[0]');
+  });
+
+  it('runs on workload manifests without Pods', () => {
+    // Helm-rendered manifests have no Pods at all; the Deployment's template is read.
+    const spec = container({ name: 'web' });
+    const context = contextFor({ 'manifests.json': [list([workload({ kind: 'Deployment', namespace: 'web', name: 'site', containers: [spec] })])] });
+    expect(context.inventory.has('Pod')).toBe(false);
+    expect(missingInputs(workloadMissingResources.meta, context.inventory)).toEqual([]);
+    const { findings } = runCheck(workloadMissingResources, context);
+    expect(findings.map((finding) => finding.title)).toEqual(['Deployment web/site: no memory limit, memory request or CPU request on container web']);
+  });
+
+  it('is skipped without Pods or workloads', () => {
+    const context = contextFor({ 'events.json': [list([])] });
+    expect(missingInputs(workloadMissingResources.meta, context.inventory)).toEqual([
+      'no Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job or CronJob in the snapshot (the check needs at least one of these kinds)',
+    ]);
   });
 
   it('reports nothing when resources are complete', () => {
