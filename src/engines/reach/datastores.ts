@@ -76,7 +76,7 @@ function recognise(pod: PodEndpoint): DatastorePod | undefined {
     if (kind.labels.test(labelName)) evidence.push(`label ${labels['app.kubernetes.io/name'] !== undefined ? 'app.kubernetes.io/name' : 'app'}=${labelName}`);
     const listening = pod.pod.spec.containers.flatMap((candidate) => (candidate.ports ?? []).map((port) => ({ container: candidate, port })));
     const wellKnown = listening.filter((entry) => kind.ports.includes(entry.port.containerPort));
-    if (evidence.length === 0 && kind.portIsDistinctive && wellKnown.length > 0 && pod.pod.spec.containers.length === 1) {
+    if (evidence.length === 0 && kind.portIsDistinctive && wellKnown.length > 0 && applicationContainers(pod.pod.spec.containers).length === 1) {
       evidence.push(`port ${wellKnown[0]?.port.containerPort}`);
     }
     if (evidence.length === 0) continue;
@@ -90,6 +90,14 @@ function recognise(pod: PodEndpoint): DatastorePod | undefined {
     return { kind, evidence: [...new Set(evidence)], ports: uniquePorts(ports) };
   }
   return undefined;
+}
+
+// Service mesh proxies that injection adds beside the application container.
+const MESH_PROXIES = new Set(['istio-proxy', 'linkerd-proxy']);
+
+/** Returns the containers other than injected mesh proxies, so that a sidecar does not hide a one-container datastore. */
+function applicationContainers(containers: m.SafeContainer[]): m.SafeContainer[] {
+  return containers.filter((container) => !MESH_PROXIES.has(container.name));
 }
 
 /** `registry/org/name:tag@digest` → `name`. */
