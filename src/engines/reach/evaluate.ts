@@ -116,18 +116,26 @@ function evaluateProfiles(profiles: CompiledProfile[], direction: Direction, loc
   return allowed;
 }
 
+/** A tier that passed a connection on to the next tier or the profiles, and the Pass rule that did it when a rule did. */
+export interface PassStep {
+  tier: string;
+  policy?: CompiledPolicy;
+  rule?: CompiledRule;
+}
+
 /**
- * How one direction decided one connection. `no-policy` and `passed-to-profile` mean the kns profile that
+ * The decision of one direction on one connection. `no-policy` and `passed-to-profile` mean the kns profile that
  * Calico generates allowed it, and the profile kinds name the profile that decided. `selected` is true when
- * some policy selected the endpoint before the profiles decided.
+ * some policy selected the endpoint before the profiles decided. `passes` lists, in order, the tiers of
+ * `passedTiers` with the rule that passed the connection on.
  */
 export type DirectionDecision =
   | { kind: 'no-policy'; allowed: true }
-  | { kind: 'rule'; allowed: boolean; tier: string; policy: CompiledPolicy; rule: CompiledRule; passedTiers: string[] }
-  | { kind: 'end-of-tier'; allowed: false; tier: string; policies: CompiledPolicy[]; passedTiers: string[] }
-  | { kind: 'passed-to-profile'; allowed: true; passedTiers: string[] }
-  | { kind: 'profile-rule'; allowed: boolean; profile: CompiledProfile; rule: CompiledRule; passedTiers: string[]; selected: boolean }
-  | { kind: 'end-of-profiles'; allowed: false; profiles: CompiledProfile[]; passedTiers: string[]; selected: boolean };
+  | { kind: 'rule'; allowed: boolean; tier: string; policy: CompiledPolicy; rule: CompiledRule; passedTiers: string[]; passes: PassStep[] }
+  | { kind: 'end-of-tier'; allowed: false; tier: string; policies: CompiledPolicy[]; passedTiers: string[]; passes: PassStep[] }
+  | { kind: 'passed-to-profile'; allowed: true; passedTiers: string[]; passes: PassStep[] }
+  | { kind: 'profile-rule'; allowed: boolean; profile: CompiledProfile; rule: CompiledRule; passedTiers: string[]; passes: PassStep[]; selected: boolean }
+  | { kind: 'end-of-profiles'; allowed: false; profiles: CompiledProfile[]; passedTiers: string[]; passes: PassStep[]; selected: boolean };
 
 /** Finds the rule (or default) that decides one connection, walking the same order as evaluateDirection. */
 export function explainDirection(tiers: AppliedTiers, direction: Direction, local: EndpointClass, remote: Peer, protocol: number, port: number, profiles?: CompiledProfile[]): DirectionDecision {
@@ -135,36 +143,38 @@ export function explainDirection(tiers: AppliedTiers, direction: Direction, loca
     if (!profiles) return { kind: 'no-policy', allowed: true };
     return explainProfiles(profiles, direction, local, remote, protocol, port, [], false);
   }
-  const passedTiers: string[] = [];
+  const passes: PassStep[] = [];
+  const passedTiers = () => passes.map((step) => step.tier);
   for (const { tier, policies } of tiers) {
     let decision: DirectionDecision | undefined;
-    let passed = false;
+    let passedBy: PassStep | undefined;
     for (const policy of policies) {
       for (const rule of policy.rules[direction]) {
         if (rule.action === 'Log' || !rule.matches(local, remote)) continue;
         if (!rule.connections(local, remote).has(protocol, port)) continue;
-        if (rule.action === 'Pass') passed = true;
-        else decision = { kind: 'rule', allowed: rule.action === 'Allow', tier, policy, rule, passedTiers: [...passedTiers] };
+        if (rule.action === 'Pass') passedBy = { tier, policy, rule };
+        else decision = { kind: 'rule', allowed: rule.action === 'Allow', tier, policy, rule, passedTiers: passedTiers(), passes: [...passes] };
         break;
       }
-      if (decision || passed) break;
+      if (decision || passedBy) break;
     }
     if (decision) return decision;
-    if (!passed) return { kind: 'end-of-tier', allowed: false, tier, policies, passedTiers: [...passedTiers] };
-    passedTiers.push(tier);
+    if (!passedBy) return { kind: 'end-of-tier', allowed: false, tier, policies, passedTiers: passedTiers(), passes: [...passes] };
+    passes.push(passedBy);
   }
-  if (profiles) return explainProfiles(profiles, direction, local, remote, protocol, port, passedTiers, true);
-  return { kind: 'passed-to-profile', allowed: true, passedTiers };
+  if (profiles) return explainProfiles(profiles, direction, local, remote, protocol, port, passes, true);
+  return { kind: 'passed-to-profile', allowed: true, passedTiers: passedTiers(), passes };
 }
 
-function explainProfiles(profiles: CompiledProfile[], direction: Direction, local: EndpointClass, remote: Peer, protocol: number, port: number, passedTiers: string[], selected: boolean): DirectionDecision {
+function explainProfiles(profiles: CompiledProfile[], direction: Direction, local: EndpointClass, remote: Peer, protocol: number, port: number, passes: PassStep[], selected: boolean): DirectionDecision {
+  const passedTiers = passes.map((step) => step.tier);
   for (const profile of profiles) {
     for (const rule of profile.rules[direction]) {
       if (rule.action === 'Log' || !rule.matches(local, remote)) continue;
       if (!rule.connections(local, remote).has(protocol, port)) continue;
       if (rule.action === 'Pass') break;
-      return { kind: 'profile-rule', allowed: rule.action === 'Allow', profile, rule, passedTiers, selected };
+      return { kind: 'profile-rule', allowed: rule.action === 'Allow', profile, rule, passedTiers, passes, selected };
     }
   }
-  return { kind: 'end-of-profiles', allowed: false, profiles, passedTiers, selected };
+  return { kind: 'end-of-profiles', allowed: false, profiles, passedTiers, passes, selected };
 }
