@@ -1,5 +1,6 @@
 /** Exit codes a CI pipeline can gate on. */
-export const EXIT = { ok: 0, findings: 1, usage: 2 } as const;
+/** `partly` is for `reach`: some of the connections a query names are allowed and others are denied. */
+export const EXIT = { ok: 0, findings: 1, usage: 2, partly: 3 } as const;
 
 /** Errors caused by the user's input or arguments: printed as one line, exit 2, no stack trace. */
 export class UsageError extends Error {}

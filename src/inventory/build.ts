@@ -215,7 +215,9 @@ class Loader {
   }
 
   private parseKube<S extends z.ZodType>(schema: S, document: Record<string, unknown>, source: SourceRef, apiVersion: string, kind: string) {
-    const parsed = this.validate(schema, document, source, `a Kubernetes ${kind}`);
+    // Calico's kinds share names with Kubernetes' (NetworkPolicy), so the message names whose kind it is.
+    const owner = apiGroupOf(apiVersion).endsWith('projectcalico.org') ? 'Calico' : 'Kubernetes';
+    const parsed = this.validate(schema, document, source, `a ${owner} ${kind}`);
     if (!parsed) return undefined;
     const value = parsed as z.infer<S> & { metadata: k8s.ObjectMeta };
     const { managedFields: _managedFields, ...metadata } = value.metadata as k8s.ObjectMeta & { managedFields?: unknown };

@@ -72,10 +72,10 @@ describe('rampart reach', () => {
 
   it('resolves a Service to its pods and target port', async () => {
     const result = await runCli('reach', await snapshot(), '--from', 'shop/api-1', '--to', 'shop/service/db', '--port', '15432', '-o', 'json');
-    const body = JSON.parse(result.stdout) as { allowed: boolean; port: number; destination: string };
+    const body = JSON.parse(result.stdout) as { allowed: boolean; port: number; backends: Array<{ port: number; destination: string }> };
     expect(result.code).toBe(0);
-    expect(body.port).toBe(5432);
-    expect(body.destination).toBe('shop/db-0');
+    expect(body.port).toBe(15432);
+    expect(body.backends.map((backend) => [backend.destination, backend.port])).toEqual([['shop/db-0', 5432]]);
   });
 
   it('rejects a Service port the Service does not have', async () => {

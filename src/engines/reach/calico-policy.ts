@@ -497,15 +497,43 @@ function asEntity(value: unknown): Entity {
   return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Entity) : {};
 }
 
+/**
+ * Describes a rule with every condition that narrows it: the remote entity after `from` (ingress) or `to`
+ * (egress), the local entity after the other word, then ports, ICMP and HTTP matches.
+ */
 function describeRule(action: Action, rule: CalicoRule, direction: Direction): string {
   const parts: string[] = [action];
+  if (rule.ipVersion !== undefined) parts.push(`IPv${rule.ipVersion}`);
   if (rule.protocol !== undefined) parts.push(String(rule.protocol));
   if (rule.notProtocol !== undefined) parts.push(`not ${String(rule.notProtocol)}`);
-  const remote = asEntity(direction === 'ingress' ? rule.source : rule.destination);
-  const fields = ['selector', 'notSelector', 'namespaceSelector', 'nets', 'notNets', 'services'].filter((key) => remote[key] !== undefined).map((key) => `${key} ${JSON.stringify(remote[key])}`);
-  parts.push(`${direction === 'ingress' ? 'from' : 'to'} ${fields.length > 0 ? fields.join(' and ') : 'anywhere'}`);
+  const source = asEntity(rule.source);
   const destination = asEntity(rule.destination);
+  const [remote, local] = direction === 'ingress' ? [source, destination] : [destination, source];
+  const [toRemote, toLocal] = direction === 'ingress' ? ['from', 'to'] : ['to', 'from'];
+  parts.push(`${toRemote} ${describeEntity(remote) ?? 'anywhere'}`);
+  const localText = describeEntity(local);
+  if (localText) parts.push(`${toLocal} ${localText}`);
+  if (Array.isArray(source.ports)) parts.push(`source ports ${source.ports.join(',')}`);
+  if (Array.isArray(source.notPorts)) parts.push(`not source ports ${source.notPorts.join(',')}`);
   if (Array.isArray(destination.ports)) parts.push(`ports ${destination.ports.join(',')}`);
   if (Array.isArray(destination.notPorts)) parts.push(`not ports ${destination.notPorts.join(',')}`);
+  if (rule.icmp) parts.push(describeIcmp('ICMP', rule.icmp));
+  if (rule.notICMP) parts.push(describeIcmp('not ICMP', rule.notICMP));
+  if (rule.http) parts.push(`HTTP ${JSON.stringify(rule.http)}`);
   return parts.join(' ');
+}
+
+/** Lists the identity fields of an entity that narrow what it matches, or undefined when none does. */
+function describeEntity(entity: Entity): string | undefined {
+  const fields = ['selector', 'notSelector', 'namespaceSelector', 'serviceAccounts', 'services', 'nets', 'notNets'].filter((key) => {
+    const value = entity[key];
+    // The engine treats an empty selector as no selector; an empty nets list still matches nothing.
+    return value !== undefined && value !== null && !(typeof value === 'string' && value.trim() === '');
+  });
+  return fields.length > 0 ? fields.map((key) => `${key} ${JSON.stringify(entity[key])}`).join(' and ') : undefined;
+}
+
+function describeIcmp(label: string, value: Record<string, unknown>): string {
+  const type = value.type === undefined ? 'any type' : `type ${String(value.type)}`;
+  return value.code === undefined ? `${label} ${type}` : `${label} ${type} code ${String(value.code)}`;
 }

@@ -123,6 +123,9 @@ function evaluateProfiles(profiles: CompiledProfile[], direction: Direction, loc
 export interface TierPass {
   tier: string;
   by: 'rule' | 'default-action';
+  /** The policy and rule that passed the connection on, when `by` is `rule`. */
+  policy?: CompiledPolicy;
+  rule?: CompiledRule;
 }
 
 /**
@@ -148,19 +151,19 @@ export function explainDirection(tiers: AppliedTiers, direction: Direction, loca
   const passedTiers: TierPass[] = [];
   for (const { tier, policies, defaultAction } of tiers) {
     let decision: DirectionDecision | undefined;
-    let passed = false;
+    let passedBy: TierPass | undefined;
     for (const policy of policies) {
       for (const rule of policy.rules[direction]) {
         if (rule.action === 'Log' || !rule.matches(local, remote)) continue;
         if (!rule.connections(local, remote).has(protocol, port)) continue;
-        if (rule.action === 'Pass') passed = true;
+        if (rule.action === 'Pass') passedBy = { tier, by: 'rule', policy, rule };
         else decision = { kind: 'rule', allowed: rule.action === 'Allow', tier, policy, rule, passedTiers: [...passedTiers] };
         break;
       }
-      if (decision || passed) break;
+      if (decision || passedBy) break;
     }
     if (decision) return decision;
-    if (passed) passedTiers.push({ tier, by: 'rule' });
+    if (passedBy) passedTiers.push(passedBy);
     else if (defaultAction === 'Pass') passedTiers.push({ tier, by: 'default-action' });
     else return { kind: 'end-of-tier', allowed: false, tier, action: 'Deny', policies, passedTiers: [...passedTiers] };
   }

@@ -142,7 +142,7 @@ function compileRule(
     action: 'Allow',
     matches: anyPeer ? () => true : (local, remote) => peerTests.some((test) => test(local, remote)),
     connections: (local, remote) => destinationConnections(direction === 'ingress' ? local : remote.kind === 'class' ? remote.cls : undefined),
-    summary: `${direction === 'ingress' ? 'from' : 'to'} ${describePeers(peers)} on ${describePorts(ports)}`,
+    summary: `${direction === 'ingress' ? 'from' : 'to'} ${describePeers(peers, direction, namespace)} on ${describePorts(ports)}`,
     remoteAddressSets,
     namesPods,
     notModelled,
@@ -237,15 +237,17 @@ export function describeSelector(selector: LabelSelector | undefined): string {
   return parts.length === 0 ? '{}' : parts.join(',');
 }
 
-function describePeers(peers: K8sPeer[] | undefined): string {
-  if (!peers || peers.length === 0) return 'any source or destination';
+/** Describes a rule's peers. A peer without namespaceSelector names its namespace, because that restricts it too. */
+function describePeers(peers: K8sPeer[] | undefined, direction: Direction, namespace: string): string {
+  if (!peers || peers.length === 0) return direction === 'ingress' ? 'any source' : 'any destination';
   return peers
     .map((peer) => {
       if (peer.ipBlock) return `ipBlock ${peer.ipBlock.cidr}${peer.ipBlock.except?.length ? ` except ${peer.ipBlock.except.join(',')}` : ''}`;
       const parts: string[] = [];
       if (peer.namespaceSelector) parts.push(`namespaceSelector ${describeSelector(peer.namespaceSelector)}`);
       if (peer.podSelector) parts.push(`podSelector ${describeSelector(peer.podSelector)}`);
-      return parts.join(' and ') || 'an empty peer';
+      if (parts.length === 0) return 'an empty peer';
+      return peer.namespaceSelector ? parts.join(' and ') : `${parts.join(' and ')} in namespace ${namespace}`;
     })
     .join(' or ');
 }

@@ -263,9 +263,9 @@ export class ReachModel {
     return [...this.noticeSet].sort();
   }
 
-  /** Statements the verdicts rest on. */
+  /** Statements the verdicts rest on. The ipBlocks statement appears only when some rule names addresses. */
   get assumptions(): string[] {
-    const result = [this.ipBlocksReason];
+    const result = namesAddresses(this.inventory) ? [this.ipBlocksReason] : [];
     if (this.ingressRoutes?.active && this.ingressRoutes.mode === 'policies') {
       result.push("the ingress controller pods' egress is what their policies allow; the routes of their Ingresses are named but limit nothing (network-config-analyzer limits it to the routes)");
     }
@@ -674,6 +674,25 @@ function serviceNotices(index: ServiceIndex, owners: Array<{ rules: Record<Direc
     }
   }
   return messages;
+}
+
+const addressUse = new WeakMap<Inventory, boolean>();
+
+/**
+ * Tells whether some NetworkPolicy peer has an ipBlock or some Calico policy or Profile rule has nets or
+ * notNets, so that whether those match pod addresses can change a verdict.
+ */
+function namesAddresses(inventory: Inventory): boolean {
+  const cached = addressUse.get(inventory);
+  if (cached !== undefined) return cached;
+  const data = inventory.data;
+  const kubernetes = data.networkPolicies.some((policy) =>
+    [...(policy.spec.ingress ?? []).flatMap((rule) => rule.from ?? []), ...(policy.spec.egress ?? []).flatMap((rule) => rule.to ?? [])].some((peer) => peer.ipBlock !== undefined),
+  );
+  const calicoRules = [...data.calicoPolicies.map((policy) => policy.spec), ...data.calicoProfiles.map((profile) => profile.spec ?? {})].flatMap((spec) => [...(spec.ingress ?? []), ...(spec.egress ?? [])]);
+  const calico = calicoRules.some((rule) => [rule.source, rule.destination].some((entity) => entity !== undefined && (entity.nets !== undefined || entity.notNets !== undefined)));
+  addressUse.set(inventory, kubernetes || calico);
+  return kubernetes || calico;
 }
 
 /** Splits the address space at every CIDR that any rule (of a policy or a pod's profile) or network set names. */

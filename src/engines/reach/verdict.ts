@@ -5,7 +5,8 @@ import type { LayerDecision, LayerObjectRef } from './layer.js';
 import { isNodeLocal, type Endpoint, type ReachModel } from './model.js';
 import { protocolName } from './ports.js';
 import { policyLabel, type CompiledPolicy, type Direction, type Peer, type PolicyRef } from './policy.js';
-import type { CompiledProfile } from './profiles.js';
+import { NAMESPACE_PROFILE_PREFIX, type CompiledProfile } from './profiles.js';
+import { compareText } from '../../compare.js';
 
 // The answer to "may this source open this connection to this destination?", with the policy and rule
 // that decided each side, in data and in sentences.
@@ -21,8 +22,20 @@ export interface PolicyMention {
 /** A Calico Profile that decided a connection. */
 export interface ProfileMention {
   name: string;
+  /** True for a profile that Calico generates and the snapshot lacks, which has no `source`. */
+  generated: boolean;
   /** Location of the Profile in the snapshot, absent for a profile that Calico generates and the snapshot lacks. */
   source?: SourceRef;
+}
+
+/** A tier that passed the connection on, with the policy rule whose Pass action did it, or by its defaultAction Pass. */
+export interface PassMention {
+  tier: string;
+  by: 'rule' | 'default-action';
+  policy?: PolicyMention;
+  /** One-based rule number within the policy's ingress or egress list. */
+  rule?: number;
+  ruleSummary?: string;
 }
 
 export interface SideVerdict {
@@ -34,7 +47,10 @@ export interface SideVerdict {
    */
   decidedBy: 'rule' | 'end-of-tier' | 'no-policy' | 'passed-to-profile' | 'profile-rule' | 'end-of-profiles' | 'outside-pods' | 'host-network' | 'node-local';
   policy?: PolicyMention;
-  /** The profile whose rule decided (`profile-rule`). */
+  /**
+   * The profile whose rule decided (`profile-rule`), or the kns profile Calico generates when it allows what no
+   * policy selects or every tier passed on (`no-policy` under Calico, `passed-to-profile`).
+   */
   profile?: ProfileMention;
   /** The endpoint's profiles, none of whose rules accepted the connection (`end-of-profiles`). */
   profiles?: ProfileMention[];
@@ -45,10 +61,10 @@ export interface SideVerdict {
   action?: string;
   /** The tier whose end decided (`end-of-tier`). */
   tier?: string;
+  /** The tiers that passed the connection on before the deciding step, in order, each with its Pass rule or its defaultAction. */
+  passedBy?: PassMention[];
   /** Policies that select the endpoint for this direction (when the end of a tier decided). */
   selectingPolicies?: PolicyMention[];
-  /** The tiers that handed the connection on before the deciding step, each by a Pass rule or by its defaultAction Pass. */
-  passedTiers?: TierPass[];
   sentence: string;
 }
 
@@ -104,7 +120,8 @@ export function explainConnection(model: ReachModel, source: Endpoint, destinati
   const allowed = egress.allowed && ingress.allowed && layers.every((layer) => layer.allowed);
   const connection = `${protocolName(protocol)} ${port}`;
   const head = `${describeEndpoint(source)} → ${describeEndpoint(destination)} on ${connection}: ${allowed ? 'allowed' : 'denied'}.`;
-  const notModelled = [...new Set([...consulted.flatMap((owner) => owner.notModelled), ...decisions.flatMap((decision) => decision.notModelled)])].sort();
+  const notices = [...consulted.flatMap((owner) => owner.notModelled), ...decisions.flatMap((decision) => decision.notModelled), ...snapshotNotices(model)];
+  const notModelled = [...new Set(notices)].sort(compareText);
   const assumptions = model.assumptions;
   const layerLines = layers.map((layer) => `${layer.layer === 'istio' ? 'Istio' : 'Ingress routes'}: ${layer.sentence}`);
   const explanation = [head, `Egress: ${egress.sentence}`, `Ingress: ${ingress.sentence}`, ...layerLines, ...assumptions.map((text) => `Assumption: ${text}.`), ...notModelled.map((text) => `Not modelled: ${text}.`)].join('\n');
@@ -135,7 +152,7 @@ function egressSide(model: ReachModel, source: Endpoint, destination: Endpoint, 
   const decision = model.explainEgress(cls, remote, protocol, port);
   for (const tier of model.appliedTiers(cls, 'egress')) consulted.push(...tier.policies);
   consulted.push(...(model.profilesOf(cls) ?? []));
-  return sideFromDecision('egress', decision, 'the source', protocol, port);
+  return sideFromDecision('egress', decision, 'the source', protocol, port, { namespace: source.pod.namespace, calico: model.cni.name === 'calico' });
 }
 
 function ingressSide(model: ReachModel, source: Endpoint, destination: Endpoint, protocol: number, port: number, consulted: Array<CompiledPolicy | CompiledProfile>): SideVerdict {
@@ -153,16 +170,25 @@ function ingressSide(model: ReachModel, source: Endpoint, destination: Endpoint,
   const decision = model.explainIngress(cls, remote, protocol, port);
   for (const tier of model.appliedTiers(cls, 'ingress')) consulted.push(...tier.policies);
   consulted.push(...(model.profilesOf(cls) ?? []));
-  return sideFromDecision('ingress', decision, 'the destination', protocol, port);
+  return sideFromDecision('ingress', decision, 'the destination', protocol, port, { namespace: destination.pod.namespace, calico: model.cni.name === 'calico' });
 }
 
-function sideFromDecision(direction: Direction, decision: DirectionDecision, subject: string, protocol: number, port: number): SideVerdict {
+/**
+ * Turns a direction's decision into data and a sentence. `local` is the endpoint's namespace, and whether
+ * Calico enforces policy, so that the kns profile Calico generates is named where it decides.
+ */
+function sideFromDecision(direction: Direction, decision: DirectionDecision, subject: string, protocol: number, port: number, local: { namespace: string; calico: boolean }): SideVerdict {
   const connection = `${protocolName(protocol)} ${port}`;
-  const passes = 'passedTiers' in decision && decision.passedTiers.length > 0 ? { passedTiers: decision.passedTiers } : {};
-  const passed = passes.passedTiers ? ` after ${tierList(passes.passedTiers)} passed it on` : '';
+  const passes = 'passedTiers' in decision ? passesOf(decision.passedTiers, direction) : [];
+  const passedBy = passes.length > 0 ? { passedBy: passes.map((pass) => pass.mention) } : {};
+  const passed = passes.length > 0 ? ` after ${describePasses(passes)} passed it on` : '';
   switch (decision.kind) {
-    case 'no-policy':
-      return { direction, allowed: true, decidedBy: 'no-policy', sentence: `no policy selects ${subject}${direction === 'egress' ? ' for egress' : ''}, so it is allowed.` };
+    case 'no-policy': {
+      const unselected = `no policy selects ${subject}${direction === 'egress' ? ' for egress' : ''}`;
+      if (!local.calico) return { direction, allowed: true, decidedBy: 'no-policy', sentence: `${unselected}, so it is allowed.` };
+      const profile = generatedProfile(local.namespace);
+      return { direction, allowed: true, decidedBy: 'no-policy', profile, sentence: `${unselected}, so its profiles decide; allowed by Calico Profile ${profile.name}, which Calico generates and the snapshot does not hold.` };
+    }
     case 'rule': {
       const rule = decision.rule;
       const verb = rule.action === 'Allow' ? 'allowed' : 'denied';
@@ -174,7 +200,7 @@ function sideFromDecision(direction: Direction, decision: DirectionDecision, sub
         rule: rule.index + 1,
         ruleSummary: rule.summary,
         action: rule.action,
-        ...passes,
+        ...passedBy,
         sentence: `${verb} by ${policyLabel(decision.policy.ref)} ${direction} rule ${rule.index + 1} (${rule.summary})${passed}.`,
       };
     }
@@ -187,15 +213,25 @@ function sideFromDecision(direction: Direction, decision: DirectionDecision, sub
         action: decision.action,
         tier: decision.tier,
         selectingPolicies: decision.policies.map(mention),
-        ...passes,
+        ...passedBy,
         sentence: `denied: ${names} select${decision.policies.length === 1 ? 's' : ''} ${subject} for ${direction} in tier ${decision.tier} and no rule of ${decision.policies.length === 1 ? 'it' : 'them'} matches ${connection}${passed}, so the tier's defaultAction ${decision.action} drops it.`,
       };
     }
-    case 'passed-to-profile':
-      return { direction, allowed: true, decidedBy: 'passed-to-profile', ...passes, sentence: `${tierList(decision.passedTiers)} ${decision.passedTiers.length === 1 ? 'passes' : 'pass'} it on and the namespace profile allows it.` };
+    case 'passed-to-profile': {
+      // Only Calico policies pass, so the generated profile is Calico's whatever CNI the snapshot shows.
+      const profile = generatedProfile(local.namespace);
+      return {
+        direction,
+        allowed: true,
+        decidedBy: 'passed-to-profile',
+        profile,
+        ...passedBy,
+        sentence: `${describePasses(passes)} ${passes.length === 1 ? 'passes' : 'pass'} it on, and Calico Profile ${profile.name}, which Calico generates and the snapshot does not hold, allows it.`,
+      };
+    }
     case 'profile-rule': {
       const rule = decision.rule;
-      const reached = profilesReached(decision, subject, direction);
+      const reached = profilesReached(decision, passes, subject, direction);
       const verb = rule.action === 'Allow' ? 'allowed' : 'denied';
       const generated = decision.profile.source ? '' : ', which Calico generates and the snapshot does not hold';
       return {
@@ -207,18 +243,19 @@ function sideFromDecision(direction: Direction, decision: DirectionDecision, sub
         rule: rule.index + 1,
         ruleSummary: rule.summary,
         action: rule.action,
+        ...passedBy,
         sentence: `${reached}; ${verb} by Calico Profile ${decision.profile.name}${generated}, ${direction} rule ${rule.index + 1} (${rule.summary}).`,
       };
     }
     case 'end-of-profiles': {
-      const reached = profilesReached(decision, subject, direction);
+      const reached = profilesReached(decision, passes, subject, direction);
       const names = decision.profiles.map((profile) => profile.name).join(', ');
       return {
         direction,
         allowed: false,
         decidedBy: 'end-of-profiles',
         profiles: decision.profiles.map(profileMention),
-        ...passes,
+        ...passedBy,
         sentence: `${reached}; denied: no rule of Calico Profiles ${names} allows ${connection}, and Calico drops what no profile allows.`,
       };
     }
@@ -226,19 +263,59 @@ function sideFromDecision(direction: Direction, decision: DirectionDecision, sub
 }
 
 /** Says how the connection reached the profiles: no policy selected the endpoint, or tiers passed it on. */
-function profilesReached(decision: { passedTiers: TierPass[]; selected: boolean }, subject: string, direction: Direction): string {
+function profilesReached(decision: { selected: boolean }, passes: PassText[], subject: string, direction: Direction): string {
   if (!decision.selected) return `no policy selects ${subject}${direction === 'egress' ? ' for egress' : ''}, so its profiles decide`;
-  return `${tierList(decision.passedTiers)} ${decision.passedTiers.length === 1 ? 'passes' : 'pass'} it on to the profiles`;
+  return `${describePasses(passes)} ${passes.length === 1 ? 'passes' : 'pass'} it on to the profiles`;
+}
+
+interface PassText {
+  mention: PassMention;
+  /** Such as `tier zz-first (Calico GlobalNetworkPolicy zz-first.quarantine ingress rule 2: Pass from anywhere)`. */
+  text: string;
+}
+
+/** Pairs each passed tier with its Pass rule. A tier passed on without a rule (by its default action) is named alone. */
+function passesOf(passes: TierPass[], direction: Direction): PassText[] {
+  return passes.map((step) => {
+    if (step.by === 'default-action') return { mention: { tier: step.tier, by: step.by }, text: `tier ${step.tier} (no rule matched, and its defaultAction is Pass)` };
+    if (!step.policy || !step.rule) return { mention: { tier: step.tier, by: step.by }, text: `tier ${step.tier}` };
+    const rule = step.rule.index + 1;
+    return {
+      mention: { tier: step.tier, by: step.by, policy: mention(step.policy), rule, ruleSummary: step.rule.summary },
+      text: `tier ${step.tier} (${policyLabel(step.policy.ref)} ${direction} rule ${rule}: ${step.rule.summary})`,
+    };
+  });
+}
+
+function describePasses(passes: PassText[]): string {
+  const items = passes.map((pass) => pass.text);
+  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
+
+function generatedProfile(namespace: string): ProfileMention {
+  return { name: `${NAMESPACE_PROFILE_PREFIX}${namespace}`, generated: true };
+}
+
+const snapshotNoticeCache = new WeakMap<ReachModel, string[]>();
+
+/**
+ * Returns the model's notices that belong to no single policy or profile: those of the Istio and Ingress
+ * layers, of Services that rules name, of synthesised pods and of profile labels. Any of them can bear on
+ * one connection, so every verdict lists them. Notices of one policy or profile are listed only when it
+ * was consulted.
+ */
+function snapshotNotices(model: ReachModel): string[] {
+  let notices = snapshotNoticeCache.get(model);
+  if (!notices) {
+    const owned = new Set([...model.policies, ...model.profiles].flatMap((owner) => owner.notModelled));
+    notices = model.notModelled.filter((notice) => !owned.has(notice));
+    snapshotNoticeCache.set(model, notices);
+  }
+  return notices;
 }
 
 function profileMention(profile: CompiledProfile): ProfileMention {
-  return { name: profile.name, ...(profile.source ? { source: profile.source } : {}) };
-}
-
-/** Lists the tiers that passed a connection on, marking those that did so by their defaultAction. */
-function tierList(passes: TierPass[]): string {
-  const names = passes.map((pass) => (pass.by === 'default-action' ? `${pass.tier} (no rule matched, and its defaultAction is Pass)` : pass.tier));
-  return passes.length === 1 ? `tier ${names[0]}` : `tiers ${names.join(', ')}`;
+  return { name: profile.name, generated: profile.source === undefined, ...(profile.source ? { source: profile.source } : {}) };
 }
 
 function mention(policy: CompiledPolicy): PolicyMention {

@@ -152,6 +152,7 @@ export const serviceSchema = z.object({
     selector: stringMap.nullish(),
     ports: z.array(servicePortSchema).optional(),
     clusterIP: z.string().optional(),
+    clusterIPs: z.array(z.string()).nullish(),
     externalTrafficPolicy: z.string().optional(),
     loadBalancerSourceRanges: z.array(z.string()).nullish(),
     loadBalancerClass: z.string().optional(),
@@ -200,17 +201,45 @@ export const endpointSliceSchema = z.object({
   ports: z.array(z.object({ name: z.string().nullish(), port: z.number().int().nullish(), protocol: z.string().nullish() })).nullish(),
 });
 
-const networkPolicyPortSchema = z.object({ protocol: z.string().optional(), port: intOrString.optional(), endPort: z.number().int().optional() });
+// The API server rejects a NetworkPolicy whose label selector or port is invalid (Kubernetes
+// ValidateLabelSelectorRequirement and ValidateNetworkPolicyPort), so such an object is skipped as invalid input
+// instead of being evaluated as one that matches nothing.
+const SELECTOR_OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist'];
+
+const validatedLabelSelectorSchema = labelSelectorSchema.superRefine((selector, context) => {
+  for (const [index, expression] of (selector.matchExpressions ?? []).entries()) {
+    const path = ['matchExpressions', index];
+    const count = expression.values?.length ?? 0;
+    if (!SELECTOR_OPERATORS.includes(expression.operator)) {
+      context.addIssue({ code: 'custom', path: [...path, 'operator'], message: `operator ${JSON.stringify(expression.operator)} is not a label selector operator: expected In, NotIn, Exists or DoesNotExist` });
+    } else if ((expression.operator === 'In' || expression.operator === 'NotIn') && count === 0) {
+      context.addIssue({ code: 'custom', path: [...path, 'values'], message: `operator ${expression.operator} needs at least one value` });
+    } else if ((expression.operator === 'Exists' || expression.operator === 'DoesNotExist') && count > 0) {
+      context.addIssue({ code: 'custom', path: [...path, 'values'], message: `operator ${expression.operator} takes no values` });
+    }
+  }
+});
+
+const networkPolicyPortSchema = z
+  .object({ protocol: z.string().optional(), port: intOrString.optional(), endPort: z.number().int().optional() })
+  .superRefine((entry, context) => {
+    // A number written as a string is read as that number by the engine, so it gets the same range check.
+    const port = typeof entry.port === 'string' && /^\d+$/.test(entry.port) ? Number(entry.port) : entry.port;
+    if (typeof port === 'number' && !isPortNumber(port)) context.addIssue({ code: 'custom', path: ['port'], message: `port ${port} is out of range 1-65535` });
+    if (entry.endPort === undefined) return;
+    if (!isPortNumber(entry.endPort)) context.addIssue({ code: 'custom', path: ['endPort'], message: `endPort ${entry.endPort} is out of range 1-65535` });
+    else if (typeof port === 'number' && entry.endPort < port) context.addIssue({ code: 'custom', path: ['endPort'], message: `endPort ${entry.endPort} is less than port ${port}` });
+  });
 const networkPolicyPeerSchema = z.object({
-  podSelector: labelSelectorSchema.optional(),
-  namespaceSelector: labelSelectorSchema.optional(),
+  podSelector: validatedLabelSelectorSchema.optional(),
+  namespaceSelector: validatedLabelSelectorSchema.optional(),
   ipBlock: z.object({ cidr: z.string(), except: z.array(z.string()).optional() }).optional(),
 });
 
 export const networkPolicySchema = z.object({
   metadata: objectMetaSchema,
   spec: z.object({
-    podSelector: labelSelectorSchema,
+    podSelector: validatedLabelSelectorSchema,
     policyTypes: z.array(z.string()).optional(),
     ingress: z.array(z.object({ from: z.array(networkPolicyPeerSchema).optional(), ports: z.array(networkPolicyPortSchema).optional() })).optional(),
     egress: z.array(z.object({ to: z.array(networkPolicyPeerSchema).optional(), ports: z.array(networkPolicyPortSchema).optional() })).optional(),
@@ -330,6 +359,16 @@ export const eventsV1EventSchema = z.object({
   series: z.object({ count: z.number().int().optional(), lastObservedTime: z.string().optional() }).nullish(),
 });
 
+// A Calico port is a number, a `min:max` range or a port name. libcalico-go (api/pkg/lib/numorstring) parses
+// numbers as 16-bit values and rejects a range whose minimum exceeds its maximum, so such a policy never
+// reaches Felix and is skipped as invalid input.
+const calicoPortSchema = z.union([z.number(), z.string()]).superRefine((value, context) => {
+  const message = calicoPortProblem(value);
+  if (message) context.addIssue({ code: 'custom', message });
+});
+
+const calicoEntitySchema = z.looseObject({ ports: z.array(calicoPortSchema).optional(), notPorts: z.array(calicoPortSchema).optional() });
+
 const calicoRuleSchema = z.object({
   action: z.string(),
   protocol: z.union([z.string(), z.number()]).optional(),
@@ -338,8 +377,8 @@ const calicoRuleSchema = z.object({
   notICMP: z.record(z.string(), z.unknown()).optional(),
   ipVersion: z.number().optional(),
   http: z.record(z.string(), z.unknown()).optional(),
-  source: z.record(z.string(), z.unknown()).optional(),
-  destination: z.record(z.string(), z.unknown()).optional(),
+  source: calicoEntitySchema.optional(),
+  destination: calicoEntitySchema.optional(),
 });
 
 export const calicoPolicySchema = z.object({
@@ -408,3 +447,22 @@ export type ContainerStatus = z.infer<typeof containerStatusSchema>;
 export type PodSpec = z.infer<typeof podSpecSchema>;
 export type AuthorizationCondition = z.infer<typeof authorizationConditionSchema>;
 export type AuthorizationRule = z.infer<typeof authorizationRuleSchema>;
+
+function isPortNumber(value: number): boolean {
+  return Number.isInteger(value) && value >= 1 && value <= 65535;
+}
+
+/** Describes why libcalico-go rejects a Calico rule port, or returns undefined for a valid one. */
+function calicoPortProblem(value: number | string): string | undefined {
+  const inRange = (port: number) => Number.isInteger(port) && port >= 0 && port <= 65535;
+  if (typeof value === 'number') return inRange(value) ? undefined : `port ${value} is out of range 0-65535`;
+  const text = value.trim();
+  if (/^\d+$/.test(text)) return inRange(Number(text)) ? undefined : `port ${text} is out of range 0-65535`;
+  const range = /^(\d+):(\d+)$/.exec(text);
+  if (range) {
+    const [from, to] = [Number(range[1]), Number(range[2])];
+    if (!inRange(from) || !inRange(to)) return `port range ${text} is out of range 0-65535`;
+    return from > to ? `port range ${text} starts above its end` : undefined;
+  }
+  return /^[a-zA-Z0-9_.-]{1,128}$/.test(text) ? undefined : `port ${JSON.stringify(value)} is neither a number, a range MIN:MAX nor a port name`;
+}

@@ -179,7 +179,7 @@ describe('datastore-reachable-beyond-clients', () => {
     const documents = [namespace('shop'), namespace('ops'), postgres, plainApi, worker, stranger, byLabel];
     const finding = run(datastoreReachableBeyondClients, documents).findings[0];
     expect(finding?.problem).toContain('accepts TCP 5432 from 2 pods of 2 workloads in 2 namespaces, while its only inferred client is Deployment shop/api.');
-    expect(finding?.evidence.map((item) => item.fact)).toContain('Deployment shop/api is a client: NetworkPolicy shop/db ingress rule 1 names it by its labels (from podSelector app=api on TCP 5432).');
+    expect(finding?.evidence.map((item) => item.fact)).toContain('Deployment shop/api is a client: NetworkPolicy shop/db ingress rule 1 names it by its labels (from podSelector app=api in namespace shop on TCP 5432).');
     const fix = finding?.fixes?.[0] as NetworkPolicyFix;
     expect(fix.basis).toBe('policies');
     expect(fix.clients.map((client) => client.name)).toEqual(['api']);

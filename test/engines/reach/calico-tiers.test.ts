@@ -68,9 +68,9 @@ describe('Calico tier order', () => {
 
     // The Kubernetes policy in the default tier (order 1,000,000) denies before aa-second allows.
     expect(verdict.allowed).toBe(false);
-    expect(verdict.ingress).toMatchObject({ decidedBy: 'end-of-tier', action: 'Deny', tier: 'default', passedTiers: [{ tier: 'zz-first', by: 'rule' }] });
+    expect(verdict.ingress).toMatchObject({ decidedBy: 'end-of-tier', action: 'Deny', tier: 'default', passedBy: [{ tier: 'zz-first', by: 'rule' }] });
     expect(verdict.ingress.sentence).toBe(
-      "denied: NetworkPolicy app/backend-from-web selects the destination for ingress in tier default and no rule of it matches TCP 9999 after tier zz-first passed it on, so the tier's defaultAction Deny drops it.",
+      "denied: NetworkPolicy app/backend-from-web selects the destination for ingress in tier default and no rule of it matches TCP 9999 after tier zz-first (Calico GlobalNetworkPolicy zz-first.quarantine ingress rule 2: Pass from anywhere) passed it on, so the tier's defaultAction Deny drops it.",
     );
     expect(allowed(late, 'app/web-1', 'app/backend-1', 9999)).toBe(true);
     expect(allowed(model([...pods, quarantine, allowDebug, backendFromWeb, ...tiers(200)]), 'app/other-1', 'app/backend-1', 9999)).toBe(true);
@@ -131,7 +131,7 @@ describe('Calico tier order', () => {
     expect(explain(reach, 'app/web-1', 80).ingress).toMatchObject({
       decidedBy: 'rule',
       policy: { name: 'kube-baseline.backend', tier: 'kube-baseline' },
-      passedTiers: [
+      passedBy: [
         { tier: 'kube-admin', by: 'default-action' },
         { tier: 'default', by: 'rule' },
       ],
@@ -154,7 +154,7 @@ describe('Calico tier defaultAction', () => {
     expect(allowed(reach, 'app/other-1', 'app/backend-1', 80)).toBe(true);
     expect(allowed(reach, 'app/bad-1', 'app/backend-1', 80)).toBe(false);
     expect(verdict.allowed).toBe(true);
-    expect(verdict.ingress).toMatchObject({ decidedBy: 'rule', policy: { name: 'backend-from-other', tier: 'default' }, passedTiers: [{ tier: 'security', by: 'default-action' }] });
+    expect(verdict.ingress).toMatchObject({ decidedBy: 'rule', policy: { name: 'backend-from-other', tier: 'default' }, passedBy: [{ tier: 'security', by: 'default-action' }] });
     expect(verdict.ingress.sentence).toContain('after tier security (no rule matched, and its defaultAction is Pass) passed it on.');
     // bad-1 passes security too, and the Kubernetes policy in the default tier denies it.
     expect(explain(reach, 'app/bad-1', 80).ingress).toMatchObject({ decidedBy: 'end-of-tier', action: 'Deny', tier: 'default' });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConnSet, PROTOCOL, ReachModel, type ReachOptions } from '../../../src/engines/reach/index.js';
-import { load, namespace, networkPolicy, pod, allowed, endpoint } from './support.js';
+import { load, namespace, networkPolicy, pod, allowed, endpoint, calicoPolicy } from './support.js';
 
 // One test per rule of networking.k8s.io/v1 NetworkPolicy semantics, as the Kubernetes documentation states
 // them (https://kubernetes.io/docs/concepts/services-networking/network-policies/), each with a case that
@@ -168,13 +168,23 @@ describe('Kubernetes NetworkPolicy semantics', () => {
   it('ipBlock default follows the CNI found and says so', () => {
     const calico = { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'calico-node', namespace: 'kube-system' }, spec: { template: { metadata: { labels: { k8s: 'calico' } }, spec: { containers: [{ name: 'calico-node', image: 'docker.io/calico/node:v3.27.0' }] } } } };
     const cilium = { ...calico, metadata: { name: 'cilium', namespace: 'kube-system' }, spec: { template: { metadata: { labels: { k8s: 'cilium' } }, spec: { containers: [{ name: 'cilium-agent', image: 'quay.io/cilium/cilium:v1.15.0' }] } } } };
-    const withCalico = model([namespace('kube-system'), calico]);
+    const ipBlock = networkPolicy('kube-system', 'from-vpc', { podSelector: {}, ingress: [{ from: [{ ipBlock: { cidr: '10.0.0.0/8' } }] }] });
+    const withCalico = model([namespace('kube-system'), calico, ipBlock]);
     expect(withCalico.cni.name).toBe('calico');
     expect(withCalico.ipBlocksMatchPods).toBe(true);
     expect(withCalico.assumptions[0]).toContain('calico');
     const withCilium = model([namespace('kube-system'), cilium]);
     expect(withCilium.cni.name).toBe('cilium');
     expect(withCilium.ipBlocksMatchPods).toBe(false);
+  });
+
+  it('ipBlock assumption only where a rule names addresses', () => {
+    const selectors = networkPolicy('shop', 'web-only', { podSelector: {}, ingress: [{ from: [{ podSelector: { matchLabels: { app: 'web' } } }] }] });
+    expect(model([...base, selectors]).assumptions.filter((text) => text.includes('ipBlocks'))).toEqual([]);
+    const egressBlock = networkPolicy('ops', 'to-vpc', { podSelector: {}, policyTypes: ['Egress'], egress: [{ to: [{ ipBlock: { cidr: '10.0.0.0/8' } }] }] });
+    expect(model([...base, selectors, egressBlock]).assumptions.filter((text) => text.includes('ipBlocks'))).toHaveLength(1);
+    const calicoNets = calicoPolicy('NetworkPolicy', 'from-vpc', { selector: 'all()', ingress: [{ action: 'Allow', source: { notNets: ['10.0.0.0/8'] } }] }, 'shop');
+    expect(model([...base, calicoNets]).assumptions.filter((text) => text.includes('ipBlocks'))).toHaveLength(1);
   });
 
   it('a connection needs the source egress and the destination ingress', () => {
