@@ -81,7 +81,7 @@ describe('rampart collect', () => {
     expect(resources(fromCollection)).toEqual(expected);
     const checks = (report: Report) => report.coverage.filter((entry) => entry.type === 'check');
     // With the Tier objects the collection needs no assumption about the order of tier allow-tigera.
-    const tierAssumption = "assumption: the snapshot has no Calico Tier objects, so the order of tier allow-tigera is not known; it is evaluated in name order before the default tier, and deny what its policies select but do not decide (defaultAction Deny, Calico's default)";
+    const tierAssumption = "assumption: the snapshot has no Calico Tier objects, so the order of tier allow-tigera is not known; it is evaluated in name order before the default tier, and what its policies select but do not decide is denied (defaultAction Deny, Calico's default)";
     const withoutTierAssumption = checks(fromFiles).map((entry) => ({ ...entry, details: entry.details?.filter((detail) => detail !== tierAssumption) }));
     expect(JSON.stringify(checks(fromFiles))).toContain(tierAssumption);
     expect(checks(fromCollection)).toEqual(withoutTierAssumption);

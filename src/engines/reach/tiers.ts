@@ -106,13 +106,13 @@ export class CalicoTiers {
     const guessed = named('guessed');
     if (guessed.length > 0) {
       result.push(
-        `the snapshot has no Calico Tier objects, so the order of ${tierNames(guessed)} is not known; ${guessed.length === 1 ? 'it is' : 'they are'} evaluated in name order before the default tier, and deny what ${guessed.length === 1 ? 'its' : 'their'} policies select but do not decide (defaultAction Deny, Calico's default)`,
+        `the snapshot has no Calico Tier objects, so the order of ${tierNames(guessed)} is not known; ${guessed.length === 1 ? 'it is' : 'they are'} evaluated in name order before the default tier, and what ${guessed.length === 1 ? 'its' : 'their'} policies select but do not decide is denied (defaultAction Deny, Calico's default)`,
       );
     }
     const missing = named('no-object');
     if (missing.length > 0) {
       result.push(
-        `the snapshot has Calico Tier objects but none for ${tierNames(missing)}; as Felix does for a tier without a Tier object, ${missing.length === 1 ? 'it is' : 'they are'} evaluated after every tier that has one, in name order, and deny what ${missing.length === 1 ? 'its' : 'their'} policies select but do not decide`,
+        `the snapshot has Calico Tier objects but none for ${tierNames(missing)}; as Felix does for a tier without a Tier object, ${missing.length === 1 ? 'it is' : 'they are'} evaluated after every tier that has one, in name order, and what ${missing.length === 1 ? 'its' : 'their'} policies select but do not decide is denied`,
       );
     }
     return result;

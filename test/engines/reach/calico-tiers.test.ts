@@ -57,7 +57,7 @@ describe('Calico tier order', () => {
     expect(verdict.allowed).toBe(true);
     expect(verdict.ingress.policy?.name).toBe('aa-second.allow-debug');
     expect(verdict.assumptions).toContain(
-      "the snapshot has no Calico Tier objects, so the order of tiers aa-second, zz-first is not known; they are evaluated in name order before the default tier, and deny what their policies select but do not decide (defaultAction Deny, Calico's default)",
+      "the snapshot has no Calico Tier objects, so the order of tiers aa-second, zz-first is not known; they are evaluated in name order before the default tier, and what their policies select but do not decide is denied (defaultAction Deny, Calico's default)",
     );
   });
 
@@ -101,7 +101,7 @@ describe('Calico tier order', () => {
     expect(allowed(reach, 'app/other-1', 'app/backend-1', 9999)).toBe(false);
     expect(allowed(reach, 'app/web-1', 'app/backend-1', 9999)).toBe(true);
     expect(reach.assumptions).toContain(
-      'the snapshot has Calico Tier objects but none for tier aa-second; as Felix does for a tier without a Tier object, it is evaluated after every tier that has one, in name order, and deny what its policies select but do not decide',
+      'the snapshot has Calico Tier objects but none for tier aa-second; as Felix does for a tier without a Tier object, it is evaluated after every tier that has one, in name order, and what its policies select but do not decide is denied',
     );
     expect(reach.assumptions.join(' ')).not.toContain('zz-first');
     // Without any Tier object the guess puts aa-second before the default tier.
@@ -309,7 +309,7 @@ spec:
     expect(reach.tierFacts('unused').basis).toBe('no-object');
     // The assumptions name the tiers of the policies only.
     expect(reach.assumptions.filter((text) => text.includes('Tier objects'))).toEqual([
-      'the snapshot has Calico Tier objects but none for tiers aa-second, zz-first; as Felix does for a tier without a Tier object, they are evaluated after every tier that has one, in name order, and deny what their policies select but do not decide',
+      'the snapshot has Calico Tier objects but none for tiers aa-second, zz-first; as Felix does for a tier without a Tier object, they are evaluated after every tier that has one, in name order, and what their policies select but do not decide is denied',
     ]);
   });
 });
