@@ -58,6 +58,8 @@ export function renderNetworkPolicyFix(fix: NetworkPolicyFix, inventory: Invento
             `# ${policyFileName(fix)} admits nobody as written: first add an ingress rule for each client on ${portList(fix)}.`,
             '# Check the filled-in policy against the sources the verification lists, then apply it:',
             `kubectl apply -f ${policyFileName(fix)}`,
+            '# NetworkPolicies add up: sources that other policies admit keep their access, so narrow or delete those',
+            '# policies once the clients are known (the verification lists who keeps access through them).',
           ].join('\n'),
           safety: 'suggestion',
           verification: kubernetesCheck.text,
@@ -337,8 +339,10 @@ function namespaceConnections(model: ReachModel, namespace: string): NamespaceCo
       let result = lists.get(id);
       if (result) return result;
       result = [];
+      // Outbound pairs are most of the work, and most destinations' ingress cannot admit the local class.
+      const mayAdmit = kind === 'outbound' ? model.ingressMayAdmit(local) : () => true;
       for (const remote of kind === 'inside' ? locals : others) {
-        if (keys.get(remote) === keys.get(local)) continue;
+        if (keys.get(remote) === keys.get(local) || !mayAdmit(remote)) continue;
         const allowed = kind === 'inbound' ? model.classConnections(remote, local) : model.classConnections(local, remote);
         if (!allowed.isEmpty()) result.push({ cls: remote, connections: allowed });
       }

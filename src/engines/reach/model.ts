@@ -315,6 +315,34 @@ export class ReachModel {
     return this.appliedTiers(cls, direction).length > 0;
   }
 
+  /**
+   * Returns a test that is false only for destination classes whose ingress cannot admit the source: every
+   * policy that selects the destination for ingress is a Kubernetes NetworkPolicy, none of them has a rule
+   * whose peers match the source, no tier passes what it does not decide, and neither profiles nor the
+   * Istio layer apply. Kubernetes rules test only the remote end, so the rules are tested once per source
+   * instead of once per pair.
+   */
+  ingressMayAdmit(source: EndpointClass): (destination: EndpointClass) => boolean {
+    if (this.istio) return () => true;
+    const remote: Peer = { kind: 'class', cls: source };
+    const admitting = new Set<CompiledPolicy>();
+    for (const policy of this.policies) {
+      if (policy.flavour !== 'kubernetes' || policy.skipped || !policy.types.has('ingress')) continue;
+      if (policy.rules.ingress.some((rule) => rule.matches(source, remote))) admitting.add(policy);
+    }
+    return (destination) => {
+      if (this.profilesOf(destination) !== undefined) return true;
+      const tiers = this.appliedTiers(destination, 'ingress');
+      if (tiers.length === 0) return true;
+      for (const { policies, defaultAction } of tiers) {
+        // A tier that passes what it does not decide hands the connection on.
+        if (defaultAction === 'Pass') return true;
+        for (const policy of policies) if (policy.flavour !== 'kubernetes' || admitting.has(policy)) return true;
+      }
+      return false;
+    };
+  }
+
   /** Allowed connections between two classes: the source's egress and the destination's ingress, in every layer. */
   classConnections(source: EndpointClass, destination: EndpointClass): ConnSet {
     // Ingress first: destinations are more often isolated than sources, so this side ends most evaluations.

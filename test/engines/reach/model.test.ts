@@ -249,3 +249,41 @@ describe('ReachModel classesFrom', () => {
     for (const policy of after.policies) expect(before.policies).not.toContain(policy);
   });
 });
+
+// The namespace check skips destinations whose ingress cannot admit a source; skipping must never hide a connection.
+describe('ReachModel ingressMayAdmit', () => {
+  const documents = [
+    namespace('shop'),
+    namespace('ops'),
+    pod('shop', 'db', { labels: { app: 'db' }, ip: '10.0.1.1', ports: [{ name: 'pg', containerPort: 5432 }] }),
+    pod('shop', 'web', { labels: { app: 'web' }, ip: '10.0.1.2' }),
+    pod('ops', 'tool', { labels: { app: 'tool' }, ip: '10.0.2.1' }),
+    pod('ops', 'open', { labels: { app: 'open' }, ip: '10.0.2.2' }),
+    networkPolicy('shop', 'deny', { podSelector: {}, policyTypes: ['Ingress'] }),
+    networkPolicy('shop', 'db-from-web', { podSelector: { matchLabels: { app: 'db' } }, policyTypes: ['Ingress'], ingress: [{ from: [{ podSelector: { matchLabels: { app: 'web' } } }] }] }),
+    calicoPolicy('NetworkPolicy', 'tool-ingress', { selector: "app == 'tool'", types: ['Ingress'], ingress: [{ action: 'Deny', source: { selector: "app == 'web'" } }, { action: 'Allow' }] }, 'ops'),
+  ];
+
+  it('is false only where no connection exists', () => {
+    const reach = new ReachModel(load(documents).inventory);
+    let skipped = 0;
+    for (const source of reach.classes) {
+      const mayAdmit = reach.ingressMayAdmit(source);
+      for (const destination of reach.classes) {
+        if (mayAdmit(destination)) continue;
+        skipped += 1;
+        expect(reach.classConnections(source, destination).isEmpty(), `${source.pods[0]?.name} → ${destination.pods[0]?.name}`).toBe(true);
+      }
+    }
+    expect(skipped).toBeGreaterThan(0);
+  });
+
+  it('admits what a Calico policy decides', () => {
+    const reach = new ReachModel(load(documents).inventory);
+    const tool = reach.classOf(reach.pod('ops', 'tool') as PodEndpoint);
+    const db = reach.classOf(reach.pod('shop', 'db') as PodEndpoint);
+
+    expect(reach.ingressMayAdmit(db)(tool)).toBe(true);
+    expect(reach.ingressMayAdmit(tool)(db)).toBe(false);
+  });
+});
