@@ -70,6 +70,10 @@ function calicoFindings(policy: m.CalicoPolicy): FindingDraft[] {
     if (!calicoTypes(policy).has(direction)) continue;
     (policy.spec[direction] ?? []).forEach((rule, index) => {
       if (rule.action.toLowerCase() !== 'allow') return;
+      // Calico rejects a services match on the policy's own endpoint (destination of an ingress rule, source
+      // of an egress rule), and the engine matches nothing for such a rule.
+      const own = (direction === 'ingress' ? rule.destination : rule.source) ?? {};
+      if (own.services !== undefined) return;
       const peer = (direction === 'ingress' ? rule.source : rule.destination) ?? {};
       const nets = Array.isArray(peer.nets) ? (peer.nets as unknown[]).filter((net): net is string => typeof net === 'string') : [];
       const labelled = ['selector', 'notSelector', 'namespaceSelector', 'serviceAccounts', 'services', 'notNets'].some((key) => peer[key] !== undefined);
@@ -85,7 +89,7 @@ function calicoFindings(policy: m.CalicoPolicy): FindingDraft[] {
         severity: 'medium',
         title: `Calico ${policy.kind} ${name} ${direction} rule ${index + 1} allows ${what}`,
         resources: [{ kind: `Calico${policy.kind}`, ...(namespace ? { namespace } : {}), name: policy.metadata.name }],
-        problem: `Allow rule ${index + 1} (${direction}) of Calico ${policy.kind} ${name} matches ${what}${rule.protocol ? ` on ${String(rule.protocol)}` : ''}.`,
+        problem: `Allow rule ${index + 1} (${direction}) of Calico ${policy.kind} ${name} matches ${what} ${describeConnections(rule)}.`,
         risk: 'A rule that allows everyone gives the selected endpoints no segmentation for that traffic.',
         recommendation: 'Restrict the rule with a selector, namespaceSelector or nets that names only the peers that need it.',
         evidence: [{ fact: `The rule is ${JSON.stringify(rule)}.`, source: childSource(policy.source, 'spec', direction, index) }],
@@ -94,6 +98,17 @@ function calicoFindings(policy: m.CalicoPolicy): FindingDraft[] {
     });
   }
   return findings;
+}
+
+/** Describes the protocol and destination ports a Calico rule allows, such as `on TCP port 9999`. */
+function describeConnections(rule: { protocol?: unknown; destination?: Record<string, unknown> }): string {
+  const list = (value: unknown) => (Array.isArray(value) ? value.map(String) : []);
+  const ports = list(rule.destination?.ports);
+  const notPorts = list(rule.destination?.notPorts);
+  const protocol = rule.protocol === undefined ? 'every protocol' : String(rule.protocol);
+  if (ports.length > 0) return `on ${protocol} port${ports.length === 1 ? '' : 's'} ${ports.join(', ')}${notPorts.length > 0 ? ` except ${notPorts.join(', ')}` : ''}`;
+  if (notPorts.length > 0) return `on ${protocol}, every port except ${notPorts.join(', ')}`;
+  return rule.protocol === undefined ? 'on every protocol and port' : `on every ${protocol} port`;
 }
 
 /** Returns the directions a Calico policy applies to: its `types`, else Ingress, plus Egress when it has egress rules (Egress alone when it has only those). */

@@ -117,6 +117,8 @@ describe('datastore-reachable-beyond-clients', () => {
         '# db-allow-clients.yaml admits nobody as written: first add an ingress rule for each client on TCP 5432.',
         '# Check the filled-in policy against the sources the verification lists, then apply it:',
         'kubectl apply -f db-allow-clients.yaml',
+        '# NetworkPolicies add up: sources that other policies admit keep their access, so narrow or delete those',
+        '# policies once the clients are known (the verification lists who keeps access through them).',
       ].join('\n'),
     );
     expect(remediations.map((remediation) => remediation.content).join('\n')).not.toContain('kubectl delete');

@@ -37,4 +37,21 @@ describe('policy-peer-admits-all', () => {
     const policy = calicoPolicy('GlobalNetworkPolicy', 'g', { selector: 'all()', ingress: [{ action: 'Allow', protocol: 'TCP' }, { action: 'Deny' }] });
     expect(run(policyPeerAdmitsAll, [policy]).findings.map((finding) => finding.title)).toEqual(['Calico GlobalNetworkPolicy g ingress rule 1 allows every pod and every address']);
   });
+
+  it('names the ports of an open Calico rule', () => {
+    const policy = calicoPolicy('GlobalNetworkPolicy', 'debug', { selector: 'all()', ingress: [{ action: 'Allow', protocol: 'TCP', destination: { ports: [9999] } }, { action: 'Allow' }] });
+    const problems = run(policyPeerAdmitsAll, [policy]).findings.map((finding) => finding.problem);
+
+    expect(problems).toEqual([
+      'Allow rule 1 (ingress) of Calico GlobalNetworkPolicy debug matches every pod and every address on TCP port 9999.',
+      'Allow rule 2 (ingress) of Calico GlobalNetworkPolicy debug matches every pod and every address on every protocol and port.',
+    ]);
+  });
+
+  // Calico rejects destination services in an ingress rule; such a rule matches nothing, so it admits nobody.
+  it('ignores a rule with services on its own endpoint', () => {
+    const policy = calicoPolicy('NetworkPolicy', 'http-only', { selector: 'all()', ingress: [{ action: 'Allow', destination: { services: { name: 'web', namespace: 'shop' } } }] }, 'shop');
+
+    expect(run(policyPeerAdmitsAll, [namespace('shop'), policy]).findings).toEqual([]);
+  });
 });
