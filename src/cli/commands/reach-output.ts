@@ -104,34 +104,46 @@ export interface MatrixNotes {
 }
 
 /**
- * Renders the matrix. Text keeps netpol-analyzer's connlist and CSV keeps its table, so the notes go to
+ * Writes the matrix in one format, row by row as `rows` hands them over, so that only one source's entries
+ * are held at a time. Text keeps netpol-analyzer's connlist and CSV keeps its table, so the notes go to
  * standard error (see matrixNotesForStderr); JSON and Markdown carry them.
  */
-export function matrixOutput(entries: MatrixEntry[], format: 'text' | 'json' | 'csv' | 'markdown', notes: MatrixNotes): string {
+export function writeMatrix(rows: (visit: (row: MatrixEntry[]) => void) => void, format: 'text' | 'json' | 'csv' | 'markdown', notes: MatrixNotes, write: (text: string) => void): void {
+  const cells = (entry: MatrixEntry) => [nodeName(entry.source), nodeName(entry.destination), entry.connections.format()];
   switch (format) {
     case 'text':
-      return formatConnlist(entries);
-    case 'json':
-      return `${JSON.stringify(
-        {
-          connections: entries.map((entry) => ({ source: nodeName(entry.source), destination: nodeName(entry.destination), connections: entry.connections.format() })),
-          assumptions: notes.assumptions,
-          notModelled: notes.notModelled,
-          skippedInputs: notes.skippedInputs,
-        },
-        null,
-        2,
-      )}\n`;
+      rows((row) => write(formatConnlist(row)));
+      return;
+    case 'json': {
+      // The layout of JSON.stringify(…, null, 2), written one entry at a time.
+      let first = true;
+      write('{\n  "connections": [');
+      rows((row) => {
+        for (const entry of row) {
+          const [source, destination, connections] = cells(entry);
+          const text = JSON.stringify({ source, destination, connections }, null, 2).replace(/^/gm, '    ');
+          write(`${first ? '\n' : ',\n'}${text}`);
+          first = false;
+        }
+      });
+      write(first ? ']' : '\n  ]');
+      write(`,${JSON.stringify({ assumptions: notes.assumptions, notModelled: notes.notModelled, skippedInputs: notes.skippedInputs }, null, 2).slice(1)}\n`);
+      return;
+    }
     case 'csv':
-      return ['source,destination,connections', ...entries.map((entry) => [nodeName(entry.source), nodeName(entry.destination), entry.connections.format()].map(csvField).join(','))].join('\n') + '\n';
+      write('source,destination,connections\n');
+      rows((row) => write(row.map((entry) => `${cells(entry).map(csvField).join(',')}\n`).join('')));
+      return;
     case 'markdown': {
-      const table = ['| Source | Destination | Connections |', '| --- | --- | --- |', ...entries.map((entry) => `| ${markdownCell(nodeName(entry.source))} | ${markdownCell(nodeName(entry.destination))} | ${markdownCell(entry.connections.format())} |`)];
+      write('| Source | Destination | Connections |\n| --- | --- | --- |');
+      rows((row) => write(row.map((entry) => `\n| ${cells(entry).map(markdownCell).join(' | ')} |`).join('')));
       const sections = [
         markdownList('Assumptions', notes.assumptions),
         markdownList('Not modelled', notes.notModelled),
         markdownList('Skipped as invalid', notes.skippedInputs.map((input) => `${problemLocation(input)}: ${input.message}`)),
       ].filter((section) => section !== '');
-      return `${[table.join('\n'), ...sections].join('\n\n')}\n`;
+      write(`${sections.map((section) => `\n\n${section}`).join('')}\n`);
+      return;
     }
   }
 }

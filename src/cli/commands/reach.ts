@@ -1,11 +1,12 @@
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
-import { computeMatrix, describeEndpoint, explainConnection, parseProtocol, PROTOCOL, protocolName, reachModel, ReachModel } from '../../engines/reach/index.js';
+import { describeEndpoint, forEachMatrixRow, explainConnection, parseProtocol, PROTOCOL, protocolName, reachModel, ReachModel } from '../../engines/reach/index.js';
 import type { LoadResult } from '../../inventory/build.js';
 import { EXIT, UsageError, type ExitState, type Io } from '../io.js';
 import { loadSnapshotForCli } from '../snapshot.js';
 import { resolveEnd, resolveServiceTarget, type AddressResolution } from './reach-endpoints.js';
-import { connectionJson, connectionText, matrixNotesForStderr, matrixOutput, resultOf, serviceJson, serviceText, skippedInputsOf, type QueryContext, type QueryResult } from './reach-output.js';
+import { connectionJson, connectionText, matrixNotesForStderr, resultOf, serviceJson, serviceText, skippedInputsOf, writeMatrix, type QueryContext, type QueryResult } from './reach-output.js';
 
 // One list of format names for both modes; `txt` is an alias of `text`. CSV and markdown are tables, so only
 // the matrix has them.
@@ -73,7 +74,7 @@ async function runReach(snapshot: string, options: ReachCliOptions, io: Io): Pro
     if (options.from || options.to || options.port) throw new UsageError('--matrix lists every connection; leave out --from, --to and --port');
     const { model, load } = await loadModel(snapshot, options, io, progress);
     const notes = { assumptions: model.assumptions, notModelled: model.notModelled, skippedInputs: skippedInputsOf(load.problems) };
-    await writeResult(matrixOutput(computeMatrix(model), format, notes), options, io, progress);
+    await writeStreamed((write) => writeMatrix((visit) => forEachMatrixRow(model, visit), format, notes, write), options, io, progress);
     // Text and CSV stay comparable with netpol-analyzer's output, so their notes go to standard error.
     if (format === 'text' || format === 'csv') io.stderr(matrixNotesForStderr(notes));
     return strictExit(load, options, io) ?? EXIT.ok;
@@ -117,6 +118,33 @@ async function writeResult(text: string, options: ReachCliOptions, io: Io, progr
     throw new UsageError(`cannot write ${options.output}: ${error.message}`);
   });
   progress(`Wrote ${options.output}`);
+}
+
+/** Writes output made in pieces to standard output or `--output FILE` as the pieces come. */
+async function writeStreamed(produce: (write: (text: string) => void) => void, options: ReachCliOptions, io: Io, progress: (text: string) => void): Promise<void> {
+  if (!options.output) {
+    produce((text) => io.stdout(text));
+    return;
+  }
+  const file = options.output;
+  const fail = (error: NodeJS.ErrnoException) => new UsageError(`cannot write ${file}: ${error.message}`);
+  let handle: number;
+  try {
+    handle = openSync(file, 'w');
+  } catch (error) {
+    throw fail(error as NodeJS.ErrnoException);
+  }
+  try {
+    produce((text) => {
+      writeSync(handle, text);
+    });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === undefined) throw error;
+    throw fail(error as NodeJS.ErrnoException);
+  } finally {
+    closeSync(handle);
+  }
+  progress(`Wrote ${file}`);
 }
 
 /** Returns exit code 2 under --strict when the load skipped invalid input, after saying so on standard error. */

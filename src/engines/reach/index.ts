@@ -5,7 +5,7 @@ export { AddressSet, formatRange, parseAddress, parseCidr, type AddressRange } f
 export { matchesCalicoSelector, parseCalicoSelector, SelectorSyntaxError, type SelectorNode } from './calico-selector.js';
 export { detectCni, ipBlocksMatchPodsFor, isIngressNginxController, istioMeshMode, synthesisePods, type CniInfo, type EndpointClass, type NamedPort, type PodEndpoint, type WorkloadRef } from './endpoints.js';
 export type { DirectionDecision, TierPass } from './evaluate.js';
-export { computeMatrix, formatConnlist, nodeName, type MatrixEntry, type MatrixNode, type MatrixOptions } from './matrix.js';
+export { computeMatrix, forEachMatrixRow, formatConnlist, nodeName, type MatrixEntry, type MatrixNode, type MatrixOptions } from './matrix.js';
 export { isNodeLocal, ReachModel, reachModel, type Endpoint, type ReachOptions } from './model.js';
 export { ConnSet, parseProtocol, PROTOCOL, protocolName } from './ports.js';
 export { policyLabel, type CompiledPolicy, type CompiledRule, type Direction, type Peer, type PolicyRef } from './policy.js';

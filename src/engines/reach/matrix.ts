@@ -33,46 +33,23 @@ interface Group {
 }
 
 export function computeMatrix(model: ReachModel, options: MatrixOptions = {}): MatrixEntry[] {
+  const entries: MatrixEntry[] = [];
+  forEachMatrixRow(model, (row) => entries.push(...row), options);
+  return entries;
+}
+
+/**
+ * Computes the matrix one source at a time and hands each source's entries to `visit`, sources in name
+ * order and each row in destination name order, so the rows together are computeMatrix's list. A caller
+ * that writes each row as it comes keeps one row in memory instead of the whole matrix, which grows with
+ * the square of the workloads.
+ */
+export function forEachMatrixRow(model: ReachModel, visit: (row: MatrixEntry[]) => void, options: MatrixOptions = {}): void {
   const workloadOf = options.workloadOf ?? ((pod: PodEndpoint) => pod.workload);
   const groups = groupPods(model, workloadOf);
   const ipv6 = options.ipv6 ?? usesIpv6(model);
-  const entries: MatrixEntry[] = [];
-
-  const pairs = new ClassPairCache(model, groups);
-
-  for (const [sourceIndex, source] of groups.entries()) {
-    for (const destination of groups) {
-      if (source.key === destination.key) continue;
-      let connections = ConnSet.NONE;
-      for (const sourceClass of source.classes) {
-        for (const destinationClass of destination.classes) {
-          connections = connections.union(pairs.between(sourceClass, destinationClass));
-          if (connections.isAll()) break;
-        }
-        if (connections.isAll()) break;
-      }
-      if (!connections.isAll()) connections = connections.union(nodeLocal(model, source, destination));
-      if (!connections.isEmpty()) entries.push({ source: source.node, destination: destination.node, connections });
-    }
-    pairs.release(sourceIndex);
-  }
-
-  for (const range of model.externalPieces('ingress').filter((piece) => ipv6 || piece.family === 4)) {
-    const node: MatrixNode = { kind: 'external', range };
-    for (const group of groups) {
-      let connections = ConnSet.NONE;
-      for (const cls of group.classes) connections = connections.union(model.ingress(cls, { kind: 'external', range }));
-      if (!connections.isEmpty()) entries.push({ source: node, destination: group.node, connections });
-    }
-  }
-  for (const range of model.externalPieces('egress').filter((piece) => ipv6 || piece.family === 4)) {
-    const node: MatrixNode = { kind: 'external', range };
-    for (const group of groups) {
-      let connections = ConnSet.NONE;
-      for (const cls of group.classes) connections = connections.union(model.egress(cls, { kind: 'external', range }));
-      if (!connections.isEmpty()) entries.push({ source: group.node, destination: node, connections });
-    }
-  }
+  const ingressPieces = model.externalPieces('ingress').filter((piece) => ipv6 || piece.family === 4);
+  const egressNodes: MatrixNode[] = model.externalPieces('egress').filter((piece) => ipv6 || piece.family === 4).map((range) => ({ kind: 'external', range }));
 
   const names = new Map<MatrixNode, string>();
   const name = (node: MatrixNode) => {
@@ -83,7 +60,53 @@ export function computeMatrix(model: ReachModel, options: MatrixOptions = {}): M
     }
     return text;
   };
-  return entries.sort((a, b) => compareText(name(a.source), name(b.source)) || compareText(name(a.destination), name(b.destination)));
+  const byDestination = (a: MatrixEntry, b: MatrixEntry) => compareText(name(a.destination), name(b.destination));
+
+  // Sources in name order: address pieces and workloads. The groups are already in name order, which the
+  // class-pair cache relies on to release rows.
+  type Source = { kind: 'external'; node: MatrixNode; range: AddressRange } | { kind: 'group'; index: number; group: Group };
+  const sources: Source[] = [
+    ...ingressPieces.map((range): Source => ({ kind: 'external', node: { kind: 'external', range }, range })),
+    ...groups.map((group, index): Source => ({ kind: 'group', index, group })),
+  ];
+  const sourceName = (source: Source) => (source.kind === 'external' ? name(source.node) : name(source.group.node));
+  sources.sort((a, b) => compareText(sourceName(a), sourceName(b)));
+
+  const pairs = new ClassPairCache(model, groups);
+  for (const source of sources) {
+    const row: MatrixEntry[] = [];
+    if (source.kind === 'external') {
+      const peer = { kind: 'external' as const, range: source.range };
+      for (const group of groups) {
+        let connections = ConnSet.NONE;
+        for (const cls of group.classes) connections = connections.union(model.ingress(cls, peer));
+        if (!connections.isEmpty()) row.push({ source: source.node, destination: group.node, connections });
+      }
+    } else {
+      const from = source.group;
+      for (const destination of groups) {
+        if (from.key === destination.key) continue;
+        let connections = ConnSet.NONE;
+        for (const sourceClass of from.classes) {
+          for (const destinationClass of destination.classes) {
+            connections = connections.union(pairs.between(sourceClass, destinationClass));
+            if (connections.isAll()) break;
+          }
+          if (connections.isAll()) break;
+        }
+        if (!connections.isAll()) connections = connections.union(nodeLocal(model, from, destination));
+        if (!connections.isEmpty()) row.push({ source: from.node, destination: destination.node, connections });
+      }
+      pairs.release(source.index);
+      for (const node of egressNodes) {
+        const peer = { kind: 'external' as const, range: (node as { range: AddressRange }).range };
+        let connections = ConnSet.NONE;
+        for (const cls of from.classes) connections = connections.union(model.egress(cls, peer));
+        if (!connections.isEmpty()) row.push({ source: from.node, destination: node, connections });
+      }
+    }
+    if (row.length > 0) visit(row.sort(byDestination));
+  }
 }
 
 /** `namespace/name[Kind]` or `from-to[External]`, as netpol-analyzer names connlist endpoints. */
