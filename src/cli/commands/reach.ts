@@ -1,9 +1,8 @@
-import { closeSync, openSync, writeSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
 import { describeEndpoint, forEachMatrixRow, explainConnection, parseProtocol, PROTOCOL, protocolName, reachModel, ReachModel } from '../../engines/reach/index.js';
 import type { LoadResult } from '../../inventory/build.js';
 import { EXIT, UsageError, type ExitState, type Io } from '../io.js';
+import { emitOutput, emitStreamedOutput } from '../output.js';
 import { loadSnapshotForCli } from '../snapshot.js';
 import { resolveEnd, resolveServiceTarget, type AddressResolution } from './reach-endpoints.js';
 import { connectionJson, connectionText, matrixNotesForStderr, resultOf, serviceJson, serviceText, skippedInputsOf, writeMatrix, type QueryContext, type QueryResult } from './reach-output.js';
@@ -74,7 +73,7 @@ async function runReach(snapshot: string, options: ReachCliOptions, io: Io): Pro
     if (options.from || options.to || options.port) throw new UsageError('--matrix lists every connection; leave out --from, --to and --port');
     const { model, load } = await loadModel(snapshot, options, io, progress);
     const notes = { assumptions: model.assumptions, notModelled: model.notModelled, skippedInputs: skippedInputsOf(load.problems) };
-    await writeStreamed((write) => writeMatrix((visit) => forEachMatrixRow(model, visit), format, notes, write), options, io, progress);
+    await emitStreamedOutput((write) => writeMatrix((visit) => forEachMatrixRow(model, visit), format, notes, write), options.output, io, progress);
     // Text and CSV stay comparable with netpol-analyzer's output, so their notes go to standard error.
     if (format === 'text' || format === 'csv') io.stderr(matrixNotesForStderr(notes));
     return strictExit(load, options, io) ?? EXIT.ok;
@@ -96,11 +95,11 @@ async function runReach(snapshot: string, options: ReachCliOptions, io: Io): Pro
     const target = resolveServiceTarget(model, to.service, options.to, port, protocol);
     const verdicts = target.backends.map((backend) => explainConnection(model, from.endpoint, { kind: 'pod', pod: backend.pod }, protocol, backend.port));
     const source = describeEndpoint(from.endpoint);
-    await writeResult(format === 'json' ? serviceJson(target, verdicts, context, source) : serviceText(target, verdicts, context, source), options, io, progress);
+    await emitOutput(format === 'json' ? serviceJson(target, verdicts, context, source) : serviceText(target, verdicts, context, source), options.output, io, progress);
     result = resultOf(verdicts);
   } else {
     const verdict = explainConnection(model, from.endpoint, to.endpoint, protocol, port);
-    await writeResult(format === 'json' ? connectionJson(verdict, context) : connectionText(verdict, context), options, io, progress);
+    await emitOutput(format === 'json' ? connectionJson(verdict, context) : connectionText(verdict, context), options.output, io, progress);
     result = resultOf([verdict]);
   }
   return strictExit(load, options, io) ?? QUERY_EXIT[result];
@@ -108,44 +107,6 @@ async function runReach(snapshot: string, options: ReachCliOptions, io: Io): Pro
 
 // A partly allowed Service gets its own code, so that a CI job that expects allowed (0) or denied (1) fails on it.
 const QUERY_EXIT: Record<QueryResult, number> = { allowed: EXIT.ok, denied: EXIT.findings, 'partly-allowed': EXIT.partly };
-
-async function writeResult(text: string, options: ReachCliOptions, io: Io, progress: (text: string) => void): Promise<void> {
-  if (!options.output) {
-    io.stdout(text);
-    return;
-  }
-  await writeFile(options.output, text).catch((error: NodeJS.ErrnoException) => {
-    throw new UsageError(`cannot write ${options.output}: ${error.message}`);
-  });
-  progress(`Wrote ${options.output}`);
-}
-
-/** Writes output made in pieces to standard output or `--output FILE` as the pieces come. */
-async function writeStreamed(produce: (write: (text: string) => void) => void, options: ReachCliOptions, io: Io, progress: (text: string) => void): Promise<void> {
-  if (!options.output) {
-    produce((text) => io.stdout(text));
-    return;
-  }
-  const file = options.output;
-  const fail = (error: NodeJS.ErrnoException) => new UsageError(`cannot write ${file}: ${error.message}`);
-  let handle: number;
-  try {
-    handle = openSync(file, 'w');
-  } catch (error) {
-    throw fail(error as NodeJS.ErrnoException);
-  }
-  try {
-    produce((text) => {
-      writeSync(handle, text);
-    });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === undefined) throw error;
-    throw fail(error as NodeJS.ErrnoException);
-  } finally {
-    closeSync(handle);
-  }
-  progress(`Wrote ${file}`);
-}
 
 /** Returns exit code 2 under --strict when the load skipped invalid input, after saying so on standard error. */
 function strictExit(load: LoadResult, options: ReachCliOptions, io: Io): number | undefined {
