@@ -29,7 +29,7 @@ export interface CompileContext {
   ipBlocksMatchPods: boolean;
   /**
    * Whether Kubernetes NetworkPolicy selectors match the labels Calico gives the workload endpoint, profile
-   * labels included, as they do when Calico enforces them; otherwise they match the pod's own labels.
+   * labels included, as they do when Calico enforces them. Otherwise they match the pod's own labels.
    */
   kubernetesSelectorsSeeCalicoLabels: boolean;
   /**

@@ -17,7 +17,7 @@ import type { CalicoTiers, TierDefaultAction } from './tiers.js';
 
 /**
  * The policies that apply to one class in one direction, grouped by tier in evaluation order. `allowOnly`
- * tells, per direction, whether every rule of the tier's policies is an Allow (Kubernetes policies are).
+ * records, per direction, whether every rule of the tier's policies is an Allow (Kubernetes policies are).
  */
 export type AppliedTiers = Array<{ tier: string; policies: CompiledPolicy[]; allowOnly: Record<Direction, boolean>; defaultAction: TierDefaultAction }>;
 

@@ -13,8 +13,8 @@ import type { Peer } from './policy.js';
 // - A policy applies to the workloads of its namespace that `selector.matchLabels` matches, or to all of them
 //   without a selector. A policy in the root namespace applies in every namespace. Istio enforces it only
 //   where a proxy receives the traffic: pods with a sidecar, Istio gateways, and ambient pods (ztunnel).
-// - CUSTOM policies are evaluated first, then DENY, then ALLOW: a matching DENY denies; with no ALLOW policy
-//   for the workload the request is allowed; otherwise it must match an ALLOW policy. AUDIT decides nothing.
+// - CUSTOM policies are evaluated first, then DENY, then ALLOW. A matching DENY denies. With no ALLOW policy
+//   for the workload the request is allowed, and otherwise it must match an ALLOW policy. AUDIT decides nothing.
 // - A policy without rules never matches, so an ALLOW policy without rules denies everything. An empty rule
 //   matches everything. A rule matches when one `from` source, one `to` operation and every `when` condition
 //   match; the fields of one source or operation are ANDed; `notX` fields exclude.
@@ -257,7 +257,7 @@ export class IstioLayer {
     if (result) return result;
     if (local.mesh === 'ambient') {
       // NOTE: ztunnel does not parse HTTP, so HTTP-only fields are taken to behave as on a sidecar's plain TCP
-      // port; a waypoint, which would evaluate them, is attached by targetRef and is not modelled.
+      // port. A waypoint would evaluate them, but it is attached by targetRef, which is not modelled.
       result = TCP_ALL;
     } else {
       let tcp = ConnSet.NONE;
@@ -292,7 +292,7 @@ function groupByNamespace(services: m.Service[]): Map<string, m.Service[]> {
   return result;
 }
 
-/** Whether the policy selects the class by namespace and labels, whether or not Istio enforces it there. */
+/** Tells whether the policy selects the class by namespace and labels, whether or not Istio enforces it there. */
 function selects(policy: CompiledAuthorizationPolicy, cls: EndpointClass): boolean {
   if (!policy.root && policy.namespace !== cls.namespace) return false;
   return Object.entries(policy.matchLabels).every(([key, value]) => cls.labels[key] === value);
@@ -318,7 +318,7 @@ function resolveTargetPort(target: number | string, cls: EndpointClass): number 
 // --- evaluation -----------------------------------------------------------------------------------------
 
 /**
- * The TCP ports on which the rule matches the pair. With `tcpMode` the port carries plain TCP: an ALLOW rule
+ * Returns the TCP ports on which the rule matches the pair. With `tcpMode` the port carries plain TCP: an ALLOW rule
  * with an HTTP-only field is dropped, and other actions ignore those fields. Otherwise HTTP-only fields
  * depend on the request, so they make a match possible instead of definite.
  */
@@ -363,7 +363,9 @@ function or(a: Match, b: Match): Match {
 }
 
 function not(a: Match): Match {
-  return a === 'yes' ? 'no' : a === 'no' ? 'yes' : 'maybe';
+  if (a === 'yes') return 'no';
+  if (a === 'no') return 'yes';
+  return 'maybe';
 }
 
 /** Istio's string match: exact, `prefix*`, `*suffix`, or `*` for any non-empty value. */
@@ -380,21 +382,21 @@ interface PeerIdentity {
   serviceAccount: string;
 }
 
-/** The mTLS identity of a source: pods with an Istio proxy have one; other pods and outside addresses do not. */
+/** Returns the mTLS identity of a source. Pods with an Istio proxy have one, and other pods and outside addresses do not. */
 function identityOf(remote: Peer): PeerIdentity | undefined {
   if (remote.kind !== 'class' || !remote.cls.mesh || remote.cls.hostNetwork) return undefined;
   const cls = remote.cls;
   return { principal: `${TRUST_DOMAIN}/ns/${cls.namespace}/sa/${cls.serviceAccount}`, namespace: cls.namespace, serviceAccount: cls.serviceAccount };
 }
 
-/** A positive and a negative list tested on a value that a source may lack (no identity). */
+/** Tests a positive and a negative list on a value that a source may lack (no identity). */
 function listMatch(values: string[] | undefined, notValues: string[] | undefined, actual: string | undefined, matches: (pattern: string, value: string) => boolean): boolean {
   if (values && (actual === undefined || !values.some((value) => matches(value, actual)))) return false;
   if (notValues && actual !== undefined && notValues.some((value) => matches(value, actual))) return false;
   return true;
 }
 
-/** Whether the peer's addresses are in the set: an outside range by containment, a class by its pods' addresses. */
+/** Tells whether the peer's addresses are in the set: an outside range by containment, a class by its pods' addresses. */
 function addressMatch(set: AddressSet, remote: Peer | { kind: 'class'; cls: EndpointClass }): Match {
   if (remote.kind === 'external') {
     if (set.containsRange(remote.range)) return 'yes';
@@ -623,7 +625,7 @@ function httpFieldsOf(rule: Record<string, unknown>): string[] {
   return [...fields];
 }
 
-/** A short description such as `from principals cluster.local/ns/a/sa/b to ports 8080, methods GET`. */
+/** Describes a rule briefly, such as `from principals cluster.local/ns/a/sa/b to ports 8080, methods GET`. */
 function summariseRule(rule: Record<string, unknown>): string {
   const parts: string[] = [];
   const describe = (object: Record<string, unknown> | null | undefined) =>

@@ -316,11 +316,10 @@ export class ReachModel {
   }
 
   /**
-   * Returns a test that is false only for destination classes whose ingress cannot admit the source: every
-   * policy that selects the destination for ingress is a Kubernetes NetworkPolicy, none of them has a rule
-   * whose peers match the source, no tier passes what it does not decide, and neither profiles nor the
-   * Istio layer apply. Kubernetes rules test only the remote end, so the rules are tested once per source
-   * instead of once per pair.
+   * Returns a test that is false only for destination classes whose ingress cannot admit the source. That
+   * is so when every policy that selects the destination for ingress is a Kubernetes NetworkPolicy without
+   * a rule whose peers match the source, no tier passes what it does not decide, and neither profiles nor
+   * the Istio layer apply. Kubernetes rules test only the remote end, so they are tested once per source.
    */
   ingressMayAdmit(source: EndpointClass): (destination: EndpointClass) => boolean {
     if (this.istio) return () => true;

@@ -42,7 +42,7 @@ const BUILT_IN_TIERS: Record<string, { order: number; defaultAction: TierDefault
 };
 
 // A tier whose order is not known is guessed to come just before the default tier, and the assumptions
-// of every verdict say so.
+// of every verdict state it.
 const GUESSED_ORDER = DEFAULT_TIER_ORDER - 1;
 
 /** The snapshot's Calico tiers, resolved by name on first use. */

@@ -334,7 +334,7 @@ function ownerName(pod: PodEndpoint): string {
 
 /**
  * A connection set of the expected output. HTTP properties (hosts, paths, methods) restrict requests, not
- * connections: the engine answers whether a connection may be opened, so the test compares the protocols and
+ * connections: the engine decides whether a connection may be opened, so the test compares the protocols and
  * ports of such a line and leaves its HTTP properties out, and the engine reports the HTTP conditions as not
  * modelled. network-config-analyzer prints no line whose HTTP properties are empty, so every line kept here
  * allows some request.

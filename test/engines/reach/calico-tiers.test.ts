@@ -185,7 +185,7 @@ describe('Calico tier defaultAction', () => {
   });
 
   it('agrees with the connection sets', () => {
-    // With webOnly alone the security tier holds Allow rules only, which the connection sets take as a union.
+    // With webOnly alone the security tier contains Allow rules only, which the connection sets take as a union.
     for (const policies of [[webOnly], [webOnly, noQuarantine]]) {
       for (const defaultAction of ['Pass', 'Deny']) {
         const reach = model([...pods, ...policies, otherOnly, calicoTier('security', { order: 100, defaultAction })]);

@@ -53,7 +53,7 @@ describe('Ingress layer', () => {
     expect(isIngressNginxController(pod('shop', 'web') as m.Pod)).toBe(false);
   });
 
-  it('in mode routes, lets the controller reach only the routed backend on its target port', () => {
+  it('limits routes mode to routed backends', () => {
     const reach = model([...base, webIngress], { ingressControllerEgress: 'routes' });
     expect(allowed(reach, CONTROLLER, 'shop/web', 8080)).toBe(true);
     // The Service port (80) is not the pod's port; the named target port resolves to 8080.

@@ -250,7 +250,7 @@ describe('Istio AuthorizationPolicy semantics', () => {
     expect(reach.notModelled).toContain('AuthorizationPolicy shop/waypoint is attached to a gateway, waypoint or Service by targetRef, which the engine does not model; it is not evaluated');
   });
 
-  it('counts a pod synthesised in a namespace with injection enabled as in the mesh', () => {
+  it('meshes synthesised pods with injection', () => {
     const deployment = {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
