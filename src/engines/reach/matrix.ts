@@ -49,7 +49,7 @@ export function forEachMatrixRow(model: ReachModel, visit: (row: MatrixEntry[]) 
   const groups = groupPods(model, workloadOf);
   const ipv6 = options.ipv6 ?? usesIpv6(model);
   const ingressPieces = model.externalPieces('ingress').filter((piece) => ipv6 || piece.family === 4);
-  const egressNodes: MatrixNode[] = model.externalPieces('egress').filter((piece) => ipv6 || piece.family === 4).map((range) => ({ kind: 'external', range }));
+  const egressPieces = model.externalPieces('egress').filter((piece) => ipv6 || piece.family === 4).map((range) => ({ range, node: { kind: 'external', range } as MatrixNode }));
 
   const names = new Map<MatrixNode, string>();
   const name = (node: MatrixNode) => {
@@ -98,8 +98,8 @@ export function forEachMatrixRow(model: ReachModel, visit: (row: MatrixEntry[]) 
         if (!connections.isEmpty()) row.push({ source: from.node, destination: destination.node, connections });
       }
       pairs.release(source.index);
-      for (const node of egressNodes) {
-        const peer = { kind: 'external' as const, range: (node as { range: AddressRange }).range };
+      for (const { range, node } of egressPieces) {
+        const peer = { kind: 'external' as const, range };
         let connections = ConnSet.NONE;
         for (const cls of from.classes) connections = connections.union(model.egress(cls, peer));
         if (!connections.isEmpty()) row.push({ source: from.node, destination: node, connections });
